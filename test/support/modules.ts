@@ -4,11 +4,14 @@
 //   no-op floor for benchmarks) → build/test/<name>.wasm;
 // - assembly/testing/<name>.ts: test-only entries exposing the filter's pure functions to vitest,
 //   built with raw bindings → build/testing/<name>.wasm + build/testing/<name>.js.
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+
+/** Where global-setup records modules that failed to compile (name → compiler output). */
+export const BUILD_ERRORS_FILE = "build/test-build-errors.json";
 
 export interface TestModule {
   name: string;
@@ -46,6 +49,11 @@ export function testModules(): TestModule[] {
 
 /** modulePath returns the built .wasm for a module name (see the conventions above). */
 export function modulePath(name: string): string {
+  const errorsPath = resolve(ROOT, BUILD_ERRORS_FILE);
+  if (existsSync(errorsPath)) {
+    const errors = JSON.parse(readFileSync(errorsPath, "utf8")) as Record<string, string>;
+    if (errors[name]) throw new Error(`module "${name}" failed to compile:\n${errors[name]}`);
+  }
   if (name === "product") return resolve(ROOT, "build/threescale_wasm_auth.wasm");
   if (name === "product-debug") return resolve(ROOT, "build/threescale_wasm_auth.debug.wasm");
   const m = testModules().find((t) => t.name === name);
