@@ -1,30 +1,98 @@
-// Entry module: re-exports the SDK's ABI surface and installs our own context-creation hook.
-// OWNER: pipeline (issue 5) — this placeholder only proves the build and the any-root-id rule.
-export * from "@solo-io/proxy-runtime/assembly/proxy";
-import { RootContext, Context, registerRootContext, FilterHeadersStatusValues } from "@solo-io/proxy-runtime/assembly";
-import { proxy_on_context_create as sdkOnContextCreate } from "@solo-io/proxy-runtime/assembly/exports";
-import { compileConfig } from "./config/compile";
-import { Diagnostics } from "./config/diagnostics";
+// Entry module: the Proxy-Wasm ABI surface. The SDK provides the allocator (`malloc`, which the
+// host uses to return data), the ABI marker and the abort path; the callbacks are our own, over our
+// own context registry, so that any root id (including "") is served, an unknown context id is a
+// no-op rather than an abort, and the SDK's per-call debug logging stays off the request path.
+// No logic here: see runtime/ and pipeline/.
+export { malloc, free } from "@solo-io/proxy-runtime/assembly/malloc";
+export { proxy_abi_version_0_2_0 } from "@solo-io/proxy-runtime/assembly/exports";
+import { roots, streams, findRoot, findStream } from "./runtime/registry";
+import { AuthRoot } from "./runtime/root";
 
-class AuthRoot extends RootContext {
-  createContext(context_id: u32): Context {
-    return new AuthStream(context_id, this);
-  }
-  onConfigure(size: u32): bool {
-    const diag = new Diagnostics();
-    return compileConfig(new ArrayBuffer(0), diag) != null;
-  }
-}
-
-class AuthStream extends Context {
-  onRequestHeaders(n: u32, eos: bool): FilterHeadersStatusValues {
-    return FilterHeadersStatusValues.Continue;
-  }
-}
+const CONTINUE: u32 = 0;
 
 export function proxy_on_context_create(context_id: u32, parent_id: u32): void {
   if (parent_id == 0) {
-    registerRootContext((id: u32): RootContext => new AuthRoot(id), "threescale-wasm-auth");
+    if (!roots.has(context_id)) roots.set(context_id, new AuthRoot(context_id));
+    return;
   }
-  sdkOnContextCreate(context_id, parent_id);
+  const root = findRoot(parent_id);
+  if (root === null || streams.has(context_id)) return;
+  streams.set(context_id, root.newStream(context_id));
+}
+
+export function proxy_on_vm_start(root_context_id: u32, vm_configuration_size: u32): u32 {
+  // The VM configuration is ignored (behaviour.md §1.1).
+  return 1;
+}
+
+export function proxy_validate_configuration(root_context_id: u32, configuration_size: u32): u32 {
+  const root = findRoot(root_context_id);
+  return root !== null && root.validate(configuration_size) ? 1 : 0;
+}
+
+export function proxy_on_configure(root_context_id: u32, configuration_size: u32): u32 {
+  const root = findRoot(root_context_id);
+  return root !== null && root.configure(configuration_size) ? 1 : 0;
+}
+
+export function proxy_on_tick(root_context_id: u32): void {
+  const root = findRoot(root_context_id);
+  if (root !== null) root.tick();
+}
+
+export function proxy_on_queue_ready(root_context_id: u32, token: u32): void {}
+
+export function proxy_on_request_headers(context_id: u32, headers: u32, end_of_stream: u32): u32 {
+  const stream = findStream(context_id);
+  return stream !== null ? stream.onRequestHeaders() : CONTINUE;
+}
+
+export function proxy_on_request_body(context_id: u32, body_size: u32, end_of_stream: u32): u32 {
+  return CONTINUE;
+}
+
+export function proxy_on_request_trailers(context_id: u32, trailers: u32): u32 {
+  return CONTINUE;
+}
+
+export function proxy_on_request_metadata(context_id: u32, elements: u32): u32 {
+  return CONTINUE;
+}
+
+export function proxy_on_response_headers(context_id: u32, headers: u32, end_of_stream: u32): u32 {
+  const stream = findStream(context_id);
+  return stream !== null ? stream.onResponseHeaders() : CONTINUE;
+}
+
+export function proxy_on_response_body(context_id: u32, body_size: u32, end_of_stream: u32): u32 {
+  return CONTINUE;
+}
+
+export function proxy_on_response_trailers(context_id: u32, trailers: u32): u32 {
+  return CONTINUE;
+}
+
+export function proxy_on_response_metadata(context_id: u32, elements: u32): u32 {
+  return CONTINUE;
+}
+
+export function proxy_on_http_call_response(context_id: u32, token: u32, headers: u32, body_size: u32, trailers: u32): void {
+  const root = findRoot(context_id);
+  if (root !== null) root.onHttpCallResponse(token, headers, body_size);
+}
+
+export function proxy_on_done(context_id: u32): u32 {
+  return 1;
+}
+
+export function proxy_on_log(context_id: u32): void {}
+
+export function proxy_on_delete(context_id: u32): void {
+  const stream = findStream(context_id);
+  if (stream !== null) {
+    stream.onDelete();
+    streams.delete(context_id);
+    return;
+  }
+  if (roots.has(context_id)) roots.delete(context_id);
 }

@@ -3,6 +3,11 @@
 // configuration, `json` op input (request headers) and porta answers all go through this reader.
 // OWNER: config (issue 4). The shape of JsonValue/JsonParseResult is shared with ops/ and
 // pipeline/: extend it, do not rename fields.
+//
+// Design: one iterative pass over UTF-16 code units with an explicit container stack, so a deep
+// document can never overflow the wasm call stack; the nesting limit is checked before a container
+// is opened, so 10,000 levels stop at level maxDepth+1 after reading a few bytes. Every index is
+// checked against the length before it is read (raw loads after the check, for speed).
 
 export const enum JsonKind { Null = 0, Bool = 1, Number = 2, String = 3, Array = 4, Object = 5 }
 
@@ -43,21 +48,519 @@ export class JsonParseResult {
   error: string = "";
   line: i32 = 0;
   column: i32 = 0;
+  /** True when the error is the nesting limit (the document may be otherwise well-formed). */
+  tooDeep: bool = false;
+}
+
+/** jsonTypeName names a value's type as configuration diagnostics do: integer vs number. */
+export function jsonTypeName(v: JsonValue): string {
+  switch (v.kind) {
+    case JsonKind.Null: return "null";
+    case JsonKind.Bool: return "boolean";
+    case JsonKind.Number: return v.isInteger ? "integer" : "number";
+    case JsonKind.String: return "string";
+    case JsonKind.Array: return "array";
+    default: return "object";
+  }
 }
 
 /**
- * parseJsonBytes parses UTF-8 bytes (invalid UTF-8 is an error, never a trap).
+ * parseJsonBytes parses UTF-8 bytes (invalid UTF-8 is an error, never a trap). A leading UTF-8
+ * byte order mark is ignored (RFC 8259 §8.1 allows it).
  * parseJsonString parses an already-decoded string (e.g. a header value after base64).
  * Both reject nesting deeper than maxDepth, trailing garbage and lone surrogate escapes.
  */
 export function parseJsonBytes(bytes: ArrayBuffer, maxDepth: i32 = JSON_MAX_DEPTH): JsonParseResult {
-  const r = new JsonParseResult();
-  r.error = "not implemented";
-  return r;
+  const n = bytes.byteLength;
+  const base = changetype<usize>(bytes);
+  let start = 0;
+  if (n >= 3 && load<u8>(base) == 0xef && load<u8>(base + 1) == 0xbb && load<u8>(base + 2) == 0xbf) start = 3;
+  const bad = firstInvalidUtf8(base + <usize>start, n - start);
+  if (bad >= 0) {
+    const r = new JsonParseResult();
+    const at = start + bad;
+    r.error = "invalid UTF-8 at byte offset " + at.toString();
+    // Position of the offending byte: lines counted on LF, columns in characters.
+    let line = 1;
+    let column = 1;
+    for (let i = start; i < at; i++) {
+      const b = load<u8>(base + <usize>i);
+      if (b == 10) {
+        line++;
+        column = 1;
+      } else if ((b & 0xc0) != 0x80) {
+        column++;
+      }
+    }
+    r.line = line;
+    r.column = column;
+    return r;
+  }
+  const text = String.UTF8.decodeUnsafe(base + <usize>start, <usize>(n - start));
+  return parseJsonString(text, maxDepth);
 }
 
 export function parseJsonString(text: string, maxDepth: i32 = JSON_MAX_DEPTH): JsonParseResult {
-  const r = new JsonParseResult();
-  r.error = "not implemented";
-  return r;
+  const reader = new JsonReader(text, maxDepth);
+  return reader.parse();
+}
+
+/** firstInvalidUtf8 returns the byte offset of the first ill-formed UTF-8 sequence, or -1 (RFC 3629). */
+export function firstInvalidUtf8(base: usize, n: i32): i32 {
+  let i = 0;
+  while (i < n) {
+    const b0 = <u32>load<u8>(base + <usize>i);
+    if (b0 < 0x80) {
+      i++;
+      continue;
+    }
+    let need = 0;
+    let lo: u32 = 0x80;
+    let hi: u32 = 0xbf;
+    if (b0 >= 0xc2 && b0 <= 0xdf) need = 1;
+    else if (b0 == 0xe0) { need = 2; lo = 0xa0; }
+    else if (b0 >= 0xe1 && b0 <= 0xec) need = 2;
+    else if (b0 == 0xed) { need = 2; hi = 0x9f; } // no encoded surrogates
+    else if (b0 >= 0xee && b0 <= 0xef) need = 2;
+    else if (b0 == 0xf0) { need = 3; lo = 0x90; }
+    else if (b0 >= 0xf1 && b0 <= 0xf3) need = 3;
+    else if (b0 == 0xf4) { need = 3; hi = 0x8f; }
+    else return i;
+    if (i + need >= n) return i; // truncated sequence
+    const b1 = <u32>load<u8>(base + <usize>(i + 1));
+    if (b1 < lo || b1 > hi) return i;
+    for (let k = 2; k <= need; k++) {
+      const b = <u32>load<u8>(base + <usize>(i + k));
+      if ((b & 0xc0) != 0x80) return i;
+    }
+    i += need + 1;
+  }
+  return -1;
+}
+
+// Character codes used by the reader.
+const C_TAB = 9;
+const C_LF = 10;
+const C_CR = 13;
+const C_SPACE = 32;
+const C_QUOTE = 34;
+const C_PLUS = 43;
+const C_COMMA = 44;
+const C_MINUS = 45;
+const C_DOT = 46;
+const C_SLASH = 47;
+const C_0 = 48;
+const C_9 = 57;
+const C_COLON = 58;
+const C_LBRACKET = 91;
+const C_BACKSLASH = 92;
+const C_RBRACKET = 93;
+const C_LBRACE = 123;
+const C_RBRACE = 125;
+
+// Parser states of the iterative loop.
+const S_VALUE = 0; // a value is expected
+const S_AFTER_VALUE = 1; // a value was completed: `,`, a closing bracket, or the end
+const S_MEMBER = 2; // a member name is expected (after `{` or `,` in an object)
+
+@final
+class JsonReader {
+  text: string;
+  base: usize;
+  n: i32;
+  pos: i32 = 0;
+  line: i32 = 1;
+  lineStart: i32 = 0;
+  maxDepth: i32;
+  stack: Array<JsonValue> = [];
+  errorText: string = "";
+  errorPos: i32 = -1;
+  tooDeep: bool = false;
+  /** Decoded string of the last readString call. */
+  lastString: string = "";
+
+  constructor(text: string, maxDepth: i32) {
+    this.text = text;
+    this.base = changetype<usize>(text);
+    this.n = text.length;
+    this.maxDepth = maxDepth;
+  }
+
+  @inline at(i: i32): i32 {
+    return <i32>load<u16>(this.base + (<usize>i << 1));
+  }
+
+  parse(): JsonParseResult {
+    const r = new JsonParseResult();
+    const root = this.run();
+    if (root == null) {
+      r.error = this.errorText;
+      r.tooDeep = this.tooDeep;
+      this.positionOf(this.errorPos, r);
+      return r;
+    }
+    r.value = root;
+    return r;
+  }
+
+  /** positionOf fills line/column (1-based, columns in characters) for a UTF-16 offset. */
+  positionOf(offset: i32, r: JsonParseResult): void {
+    let line = 1;
+    let lineStart = 0;
+    const end = offset < this.n ? offset : this.n;
+    for (let i = 0; i < end; i++) {
+      if (this.at(i) == C_LF) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    let column = 1;
+    for (let i = lineStart; i < end; i++) {
+      const c = this.at(i);
+      // The low half of a surrogate pair is not a character of its own.
+      if (!(c >= 0xdc00 && c <= 0xdfff && i > lineStart && (this.at(i - 1) & 0xfc00) == 0xd800)) column++;
+    }
+    r.line = line;
+    r.column = column;
+  }
+
+  fail(at: i32, what: string): JsonValue | null {
+    if (this.errorPos < 0) {
+      this.errorPos = at;
+      this.errorText = what;
+    }
+    return null;
+  }
+
+  skipWhitespace(): void {
+    let p = this.pos;
+    const n = this.n;
+    while (p < n) {
+      const c = this.at(p);
+      if (c == C_SPACE || c == C_TAB || c == C_CR) {
+        p++;
+      } else if (c == C_LF) {
+        p++;
+        this.line++;
+        this.lineStart = p;
+      } else break;
+    }
+    this.pos = p;
+  }
+
+  /** unexpected describes the character at `pos` (or the end of input) for an error. */
+  unexpected(what: string): JsonValue | null {
+    if (this.pos >= this.n) return this.fail(this.pos, "unexpected end of input, " + what);
+    const c = this.at(this.pos);
+    let shown: string;
+    if (c >= 0x21 && c <= 0x7e) shown = "'" + String.fromCharCode(c) + "'";
+    else {
+      const hex = c.toString(16).toUpperCase();
+      shown = "U+" + "0000".substring(hex.length < 4 ? hex.length : 4) + hex;
+    }
+    return this.fail(this.pos, "unexpected character " + shown + ", " + what);
+  }
+
+  newValue(kind: JsonKind, start: i32): JsonValue {
+    const v = new JsonValue();
+    v.kind = kind;
+    v.line = this.line;
+    v.column = start - this.lineStart + 1;
+    return v;
+  }
+
+  /** attach adds a completed value to the open container; returns the root when there is none. */
+  attach(v: JsonValue): bool {
+    const depth = this.stack.length;
+    if (depth == 0) return true;
+    const top = unchecked(this.stack[depth - 1]);
+    if (top.kind == JsonKind.Array) top.items.push(v);
+    else top.values.push(v);
+    return false;
+  }
+
+  run(): JsonValue | null {
+    let state = S_VALUE;
+    let root: JsonValue | null = null;
+    while (true) {
+      this.skipWhitespace();
+      if (state == S_VALUE) {
+        if (this.pos >= this.n) return this.unexpected("expected a value");
+        const start = this.pos;
+        const c = this.at(start);
+        let v: JsonValue;
+        if (c == C_LBRACE || c == C_LBRACKET) {
+          if (this.stack.length >= this.maxDepth) {
+            this.tooDeep = true;
+            return this.fail(start, "nesting deeper than " + this.maxDepth.toString() + " levels");
+          }
+          const container = this.newValue(c == C_LBRACE ? JsonKind.Object : JsonKind.Array, start);
+          this.pos++;
+          this.skipWhitespace();
+          const closing = c == C_LBRACE ? C_RBRACE : C_RBRACKET;
+          if (this.pos < this.n && this.at(this.pos) == closing) {
+            this.pos++;
+            v = container; // empty container, complete at once
+          } else {
+            this.stack.push(container);
+            state = c == C_LBRACE ? S_MEMBER : S_VALUE;
+            continue;
+          }
+        } else if (c == C_QUOTE) {
+          if (!this.readString()) return null;
+          v = this.newValue(JsonKind.String, start);
+          v.str = this.lastString;
+        } else if (c == C_MINUS || (c >= C_0 && c <= C_9)) {
+          v = this.newValue(JsonKind.Number, start);
+          if (!this.readNumber(v)) return null;
+        } else if (this.matchWord("true")) {
+          v = this.newValue(JsonKind.Bool, start);
+          v.bool = true;
+        } else if (this.matchWord("false")) {
+          v = this.newValue(JsonKind.Bool, start);
+        } else if (this.matchWord("null")) {
+          v = this.newValue(JsonKind.Null, start);
+        } else {
+          return this.unexpected("expected a value");
+        }
+        if (this.attach(v)) root = v;
+        state = S_AFTER_VALUE;
+      } else if (state == S_AFTER_VALUE) {
+        const depth = this.stack.length;
+        if (depth == 0) {
+          if (this.pos < this.n) return this.unexpected("expected end of input after the value");
+          return root;
+        }
+        if (this.pos >= this.n) return this.unexpected("expected ',' or a closing bracket");
+        const top = unchecked(this.stack[depth - 1]);
+        const c = this.at(this.pos);
+        if (c == C_COMMA) {
+          this.pos++;
+          state = top.kind == JsonKind.Array ? S_VALUE : S_MEMBER;
+        } else if ((c == C_RBRACKET && top.kind == JsonKind.Array) || (c == C_RBRACE && top.kind == JsonKind.Object)) {
+          this.pos++;
+          this.stack.pop();
+          if (this.attach(top)) root = top;
+        } else {
+          return this.unexpected(top.kind == JsonKind.Array ? "expected ',' or ']'" : "expected ',' or '}'");
+        }
+      } else {
+        // S_MEMBER: "name" ':'
+        if (this.pos >= this.n || this.at(this.pos) != C_QUOTE) return this.unexpected("expected a member name (string)");
+        if (!this.readString()) return null;
+        const depth = this.stack.length;
+        unchecked(this.stack[depth - 1]).keys.push(this.lastString);
+        this.skipWhitespace();
+        if (this.pos >= this.n || this.at(this.pos) != C_COLON) return this.unexpected("expected ':'");
+        this.pos++;
+        state = S_VALUE;
+      }
+    }
+  }
+
+  matchWord(word: string): bool {
+    const len = word.length;
+    if (this.pos + len > this.n) return false;
+    for (let i = 0; i < len; i++) {
+      if (this.at(this.pos + i) != word.charCodeAt(i)) return false;
+    }
+    this.pos += len;
+    return true;
+  }
+
+  /** readNumber reads RFC 8259 `-? int frac? exp?` at pos into v. */
+  readNumber(v: JsonValue): bool {
+    const start = this.pos;
+    const n = this.n;
+    let p = start;
+    let negative = false;
+    if (this.at(p) == C_MINUS) {
+      negative = true;
+      p++;
+    }
+    if (p >= n || this.at(p) < C_0 || this.at(p) > C_9) {
+      this.pos = p;
+      this.unexpected("expected a digit");
+      return false;
+    }
+    // Integer part, accumulated exactly up to 2^53 (larger values are out of every field's range).
+    let acc: f64 = 0;
+    if (this.at(p) == C_0) {
+      p++;
+      if (p < n && this.at(p) >= C_0 && this.at(p) <= C_9) {
+        this.fail(p, "leading zero in a number");
+        return false;
+      }
+    } else {
+      while (p < n) {
+        const d = this.at(p);
+        if (d < C_0 || d > C_9) break;
+        acc = acc * 10 + <f64>(d - C_0);
+        p++;
+      }
+    }
+    let isInteger = true;
+    if (p < n && this.at(p) == C_DOT) {
+      isInteger = false;
+      p++;
+      const digits = p;
+      while (p < n && this.at(p) >= C_0 && this.at(p) <= C_9) p++;
+      if (p == digits) {
+        this.pos = p;
+        this.unexpected("expected a digit after '.'");
+        return false;
+      }
+    }
+    if (p < n && (this.at(p) == 101 || this.at(p) == 69)) {
+      isInteger = false;
+      p++;
+      if (p < n && (this.at(p) == C_PLUS || this.at(p) == C_MINUS)) p++;
+      const digits = p;
+      while (p < n && this.at(p) >= C_0 && this.at(p) <= C_9) p++;
+      if (p == digits) {
+        this.pos = p;
+        this.unexpected("expected a digit in the exponent");
+        return false;
+      }
+    }
+    this.pos = p;
+    v.isInteger = isInteger;
+    if (isInteger) {
+      v.num = negative ? -acc : acc;
+    } else {
+      // The grammar is already checked, so strtod sees a well-formed literal (it never traps;
+      // huge exponents give ±Infinity or 0).
+      v.num = parseFloat(this.text.substring(start, p));
+    }
+    return true;
+  }
+
+  /**
+   * readString reads a string literal at pos (which is a quote) into lastString. The first pass
+   * finds the end and validates; only strings with escapes are decoded in a second pass.
+   */
+  readString(): bool {
+    const n = this.n;
+    const contentStart = this.pos + 1;
+    let p = contentStart;
+    let escapes = false;
+    while (true) {
+      if (p >= n) {
+        this.fail(p, "unterminated string");
+        return false;
+      }
+      const c = this.at(p);
+      if (c == C_QUOTE) break;
+      if (c == C_BACKSLASH) {
+        escapes = true;
+        p += 2; // validated in the decoding pass
+        continue;
+      }
+      if (c < 0x20) {
+        this.fail(p, "control character in a string (must be escaped)");
+        return false;
+      }
+      if ((c & 0xf800) == 0xd800) {
+        // Raw surrogates: only a well-formed pair is a character.
+        if (c <= 0xdbff && p + 1 < n && (this.at(p + 1) & 0xfc00) == 0xdc00) {
+          p += 2;
+          continue;
+        }
+        this.fail(p, "unpaired surrogate in a string");
+        return false;
+      }
+      p++;
+    }
+    const end = p; // the closing quote
+    if (!escapes) {
+      this.lastString = this.text.substring(contentStart, end);
+      this.pos = end + 1;
+      return true;
+    }
+    // Decode escapes into a UTF-16 buffer; the output is never longer than the input.
+    const out = new Uint16Array(end - contentStart);
+    const outBase = out.dataStart;
+    let o = 0;
+    p = contentStart;
+    while (p < end) {
+      const c = this.at(p);
+      if (c != C_BACKSLASH) {
+        store<u16>(outBase + (<usize>o << 1), <u16>c);
+        o++;
+        p++;
+        continue;
+      }
+      if (p + 1 >= end) {
+        // `\"` at the end was taken as the closing quote's escape; the string never closes.
+        this.fail(end, "unterminated string");
+        return false;
+      }
+      const e = this.at(p + 1);
+      let decoded = -1;
+      if (e == C_QUOTE) decoded = C_QUOTE;
+      else if (e == C_BACKSLASH) decoded = C_BACKSLASH;
+      else if (e == C_SLASH) decoded = C_SLASH;
+      else if (e == 98) decoded = 8; // \b
+      else if (e == 102) decoded = 12; // \f
+      else if (e == 110) decoded = C_LF; // \n
+      else if (e == 114) decoded = C_CR; // \r
+      else if (e == 116) decoded = C_TAB; // \t
+      else if (e == 117) {
+        // \uXXXX, with surrogate pairs written as two escapes.
+        const u = this.hex4(p + 2, end);
+        if (u < 0) {
+          this.fail(p, "invalid \\u escape (expected 4 hex digits)");
+          return false;
+        }
+        if (u >= 0xd800 && u <= 0xdbff) {
+          const lowAt = p + 6;
+          let low = -1;
+          if (lowAt + 1 < end && this.at(lowAt) == C_BACKSLASH && this.at(lowAt + 1) == 117) low = this.hex4(lowAt + 2, end);
+          if (low < 0xdc00 || low > 0xdfff) {
+            this.fail(p, "lone surrogate escape");
+            return false;
+          }
+          store<u16>(outBase + (<usize>o << 1), <u16>u);
+          store<u16>(outBase + (<usize>(o + 1) << 1), <u16>low);
+          o += 2;
+          p += 12;
+          continue;
+        }
+        if (u >= 0xdc00 && u <= 0xdfff) {
+          this.fail(p, "lone surrogate escape");
+          return false;
+        }
+        store<u16>(outBase + (<usize>o << 1), <u16>u);
+        o++;
+        p += 6;
+        continue;
+      }
+      if (decoded < 0) {
+        this.fail(p, "invalid escape");
+        return false;
+      }
+      store<u16>(outBase + (<usize>o << 1), <u16>decoded);
+      o++;
+      p += 2;
+    }
+    this.lastString = String.UTF16.decodeUnsafe(outBase, <usize>o << 1);
+    this.pos = end + 1;
+    return true;
+  }
+
+  /** hex4 reads 4 hex digits at p (all before `end`), or returns -1. */
+  hex4(p: i32, end: i32): i32 {
+    if (p + 4 > end) return -1;
+    let v = 0;
+    for (let i = 0; i < 4; i++) {
+      const c = this.at(p + i);
+      let d: i32;
+      if (c >= C_0 && c <= C_9) d = c - C_0;
+      else if (c >= 97 && c <= 102) d = c - 87;
+      else if (c >= 65 && c <= 70) d = c - 55;
+      else return -1;
+      v = (v << 4) | d;
+    }
+    return v;
+  }
 }

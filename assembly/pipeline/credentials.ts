@@ -1,0 +1,75 @@
+// Credential resolution (behaviour.md §4): look up each source in order, run its ops, and take
+// the first source that resolves. The order user_key → app_id → app_key is fixed.
+import { CredentialSource, Credentials, SourceKind } from "../config/model";
+import { runOps } from "../ops/engine";
+import { structuredLookup } from "../ops/lookup";
+import { decodeMetadataNamespace } from "../util/protobuf";
+import { RequestView } from "./request";
+
+/** ResolvedCredentials: userKey wins; else appId (+ appKey, which may be ""). */
+@final
+export class ResolvedCredentials {
+  userKey: string | null = null;
+  appId: string | null = null;
+  appKey: string | null = null;
+}
+
+/** lookupSource returns the values a source finds before its ops (1..n), or null. */
+function lookupSource(src: CredentialSource, req: RequestView): Array<string> | null {
+  const keys = src.keys;
+  if (src.kind == SourceKind.Header) {
+    for (let i = 0, n = keys.length; i < n; i++) {
+      const v = req.headers.get(unchecked(keys[i]));
+      if (v !== null) return [v];
+    }
+    return null;
+  }
+  if (src.kind == SourceKind.QueryString) {
+    for (let i = 0, n = keys.length; i < n; i++) {
+      const v = req.queryParam(unchecked(keys[i]));
+      if (v !== null) return [v];
+    }
+    return null;
+  }
+  // Filter: path[0] is the metadata namespace, path[1..] the structured path.
+  const path = src.path;
+  if (path.length == 0) return null;
+  const bytes = req.metadataBytes();
+  if (bytes === null) return null;
+  const tree = decodeMetadataNamespace(bytes, unchecked(path[0]));
+  if (tree === null) return null;
+  return structuredLookup(tree, path.slice(1), keys);
+}
+
+/** resolveSources returns the stack of the first source that resolves (non-empty after ops), or null. */
+export function resolveSources(sources: Array<CredentialSource> | null, req: RequestView): Array<string> | null {
+  if (sources === null) return null;
+  for (let i = 0, n = sources.length; i < n; i++) {
+    const src = unchecked(sources[i]);
+    const found = lookupSource(src, req);
+    if (found === null || found.length == 0) continue;
+    const stack = runOps(src.ops, found);
+    if (stack !== null && stack.length > 0) return stack;
+  }
+  return null;
+}
+
+/** resolveCredentials applies §4.2; returns null when neither a user_key nor an app_id resolved. */
+export function resolveCredentials(creds: Credentials, req: RequestView): ResolvedCredentials | null {
+  const r = new ResolvedCredentials();
+  const userKey = resolveSources(creds.userKey, req);
+  if (userKey !== null) r.userKey = unchecked(userKey[0]);
+  // app_id is evaluated even when a user_key was found (its log/values ops may be visible).
+  const appId = resolveSources(creds.appId, req);
+  let appKey: string | null = null;
+  if (appId !== null && appId.length >= 2) appKey = unchecked(appId[1]);
+  if (appKey === null) {
+    const k = resolveSources(creds.appKey, req);
+    if (k !== null) appKey = unchecked(k[0]);
+  }
+  if (r.userKey !== null) return r;
+  if (appId === null) return null;
+  r.appId = unchecked(appId[0]);
+  r.appKey = appKey;
+  return r;
+}

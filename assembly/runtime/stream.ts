@@ -1,0 +1,163 @@
+// One HTTP stream: runs the request pipeline (behaviour.md §2) on the snapshot it was created
+// with, dispatches the authrep call, and applies the verdict when the root hands it the answer.
+import { logAt, LOG_DEBUG, LOG_WARN } from "../host/log";
+import {
+  getHeaderPairs, getHeaderValueBytes, getProperty, httpCall, sendLocalResponse, continueRequest,
+  setEffectiveContext, replaceHeader, HTTP_CALL_TOKEN, STATUS_OK, MAP_REQUEST_HEADERS,
+  MAP_RESPONSE_HEADERS, MAP_HTTP_CALL_RESPONSE_HEADERS,
+} from "../host/hostcalls";
+import { HeaderMap, serializePairs } from "../host/headers";
+import { buildRequestView, MetadataSource, RequestView } from "../pipeline/request";
+import { resolveCredentials } from "../pipeline/credentials";
+import { computeUsage } from "../pipeline/usage";
+import { buildAuthrepPath, authrepHeaderNames, authrepHeaderValues, describeCredentials, describeUsage } from "../pipeline/authrep";
+import { Verdict, verdictStatus, verdictText, verdictDetails, classifyAnswer, parseStatus } from "../pipeline/verdict";
+import { decodeUtf8LossyBuffer } from "../util/utf8lossy";
+import { Snapshot, EffectiveService } from "./snapshot";
+import { AuthRoot } from "./root";
+
+const HEADERS_CONTINUE: u32 = 0;
+const HEADERS_STOP_ITERATION: u32 = 1;
+
+// Encoded once (no host call at top level: these only allocate).
+const POWERED_BY_KEY = String.UTF8.encode("powered-by");
+const POWERED_BY_VALUE = String.UTF8.encode("3scale");
+const METADATA_PROPERTY = String.UTF8.encode("metadata");
+const STATUS_KEY = String.UTF8.encode(":status");
+const REJECTION_REASON_KEY = String.UTF8.encode("3scale-rejection-reason");
+/** Empty header pairs, as proxy-runtime sends them (u32 count 0). */
+const NO_HEADERS = new ArrayBuffer(4);
+const AUTHREP_HEADER_NAMES = authrepHeaderNames();
+
+/** REPLY_BODIES/DETAILS[verdict]: the exact local-reply bytes (§2.2). */
+const REPLY_BODIES = new StaticArray<ArrayBuffer>(8);
+const REPLY_DETAILS = new StaticArray<ArrayBuffer>(8);
+for (let v = 0; v < 8; v++) {
+  REPLY_BODIES[v] = String.UTF8.encode(verdictText(<Verdict>v) + "\n");
+  REPLY_DETAILS[v] = String.UTF8.encode(verdictDetails(<Verdict>v));
+}
+
+/** HostMetadata reads the `metadata` property; NotFound and Ok-with-no-data both mean none. */
+class HostMetadata extends MetadataSource {
+  read(): ArrayBuffer | null {
+    return getProperty(METADATA_PROPERTY);
+  }
+}
+const HOST_METADATA = new HostMetadata();
+
+export class AuthStream {
+  /** Token of the authrep call in flight, 0 when none. */
+  pendingToken: u32 = 0;
+  /** Debug summary of the decision so far (secrets masked). */
+  private summary: string = "";
+
+  constructor(
+    public readonly id: u32,
+    public readonly root: AuthRoot,
+    /** The effective configuration at creation; null if no configuration was ever accepted. */
+    public readonly snapshot: Snapshot | null,
+  ) {}
+
+  onRequestHeaders(): u32 {
+    const snapshot = this.snapshot;
+    const headers = new HeaderMap(getHeaderPairs(MAP_REQUEST_HEADERS));
+    const view = buildRequestView(headers, HOST_METADATA);
+    if (view === null) return this.reject(Verdict.BadRequest, "request: missing :method or :path");
+    if (snapshot === null) return this.reject(Verdict.BackendUnavailable, "request: no configuration accepted");
+    return this.authorize(snapshot, view);
+  }
+
+  private authorize(snapshot: Snapshot, view: RequestView): u32 {
+    // Step 2: service selection.
+    let selected: EffectiveService | null = null;
+    const services = snapshot.services;
+    for (let i = 0, n = services.length; i < n; i++) {
+      const s = unchecked(services[i]);
+      if (s.service.authorities.matches(view.authority)) { selected = s; break; }
+    }
+    if (selected === null) return this.reject(Verdict.UnknownService, "request: authority \"" + view.authority + "\"");
+    const service = selected.service;
+    // Step 3: credentials.
+    const creds = resolveCredentials(service.credentials, view);
+    if (creds === null) return this.reject(Verdict.CredentialsMissing, "request: service " + service.id);
+    // Step 4: mapping rules.
+    const usage = computeUsage(selected.rules, view);
+    if (usage.length == 0) {
+      return this.reject(Verdict.NoMappingRule, "request: service " + service.id + ", " + describeCredentials(creds));
+    }
+    this.summary = "request: service " + service.id + ", " + describeCredentials(creds) + ", usage " + describeUsage(usage);
+    // Step 5: a service token, static or fetched.
+    if (selected.token.length == 0) return this.reject(Verdict.BackendUnavailable, this.summary + " (no service token yet)");
+    // Step 6: authrep.
+    const backend = snapshot.config.backend;
+    const path = buildAuthrepPath(backend.upstream, service.id, selected.token, creds, usage, false);
+    const pairs = serializePairs(AUTHREP_HEADER_NAMES, authrepHeaderValues(backend, path));
+    const status = httpCall(snapshot.backendCluster, pairs, backend.upstream.timeoutMs);
+    if (status != STATUS_OK) {
+      logAt(LOG_WARN, "backend: authrep failed: dispatch failed (cluster \"" + backend.upstream.name + "\")");
+      return this.reject(Verdict.BackendUnavailable, this.summary);
+    }
+    this.pendingToken = HTTP_CALL_TOKEN;
+    this.root.trackAuthrep(HTTP_CALL_TOKEN, this.id);
+    logAt(LOG_DEBUG, "authrep: cluster " + backend.upstream.name + ", path " +
+      buildAuthrepPath(backend.upstream, service.id, selected.token, creds, usage, true));
+    // Step 7: pause until the answer.
+    return HEADERS_STOP_ITERATION;
+  }
+
+  /** reject sends the local reply of `v` and logs the decision at debug. */
+  private reject(v: Verdict, summary: string): u32 {
+    logAt(LOG_DEBUG, summary + " → " + verdictStatus(v).toString() + " " + verdictText(v));
+    sendReply(v);
+    return HEADERS_STOP_ITERATION;
+  }
+
+  /** onAuthrepAnswer runs inside the root's proxy_on_http_call_response (§2 step 8, §7). */
+  onAuthrepAnswer(numHeaders: u32): void {
+    this.pendingToken = 0;
+    if (setEffectiveContext(this.id) != STATUS_OK) {
+      logAt(LOG_DEBUG, "authrep answer dropped: stream " + this.id.toString() + " is gone");
+      return;
+    }
+    let status: i32 = -1;
+    let reason: string | null = null;
+    if (numHeaders > 0) {
+      const raw = getHeaderValueBytes(MAP_HTTP_CALL_RESPONSE_HEADERS, STATUS_KEY);
+      status = parseStatus(raw === null ? null : decodeUtf8LossyBuffer(raw));
+      if (status == 409) {
+        const r = getHeaderValueBytes(MAP_HTTP_CALL_RESPONSE_HEADERS, REJECTION_REASON_KEY);
+        if (r !== null) reason = decodeUtf8LossyBuffer(r);
+      }
+    }
+    const v = classifyAnswer(numHeaders, status, reason);
+    if (v == Verdict.BackendUnavailable) {
+      logAt(LOG_WARN, numHeaders == 0 ? "backend: authrep failed: no response"
+        : status < 0 ? "backend: authrep failed: invalid status" : "backend: authrep failed: status " + status.toString());
+    }
+    if (v == Verdict.Allow) {
+      logAt(LOG_DEBUG, this.summary + " → allowed");
+      if (continueRequest() != STATUS_OK) logAt(LOG_DEBUG, "request: continue failed");
+      return;
+    }
+    logAt(LOG_DEBUG, this.summary + " → " + verdictStatus(v).toString() + " " + verdictText(v));
+    sendReply(v);
+  }
+
+  /** onResponseHeaders adds `powered-by: 3scale` (replace semantics, §2.3). */
+  onResponseHeaders(): u32 {
+    replaceHeader(MAP_RESPONSE_HEADERS, POWERED_BY_KEY, POWERED_BY_VALUE);
+    return HEADERS_CONTINUE;
+  }
+
+  /** onDelete forgets a call still in flight, so a late answer finds no stream. */
+  onDelete(): void {
+    if (this.pendingToken != 0) {
+      this.root.forgetAuthrep(this.pendingToken);
+      this.pendingToken = 0;
+    }
+  }
+}
+
+function sendReply(v: Verdict): void {
+  sendLocalResponse(verdictStatus(v), unchecked(REPLY_DETAILS[<i32>v]), unchecked(REPLY_BODIES[<i32>v]), NO_HEADERS);
+}

@@ -1,0 +1,105 @@
+// The one home of every Envoy behaviour the simulator reproduces that is a rule rather than
+// plumbing (style.md §3 item 12). Each rule names its Envoy source and the section of
+// reference/proxy-wasm-host.md it comes from. Other files call these; none re-implement them.
+
+import { FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, GrpcStatus } from "../abi/enums.js";
+import type { HeaderPair } from "../abi/pairs.js";
+import { HeaderMap } from "./headers.js";
+
+/**
+ * Headers callback result (cpp-host convertVmCallResultToFilterHeadersStatus, §4.1):
+ * - a local reply sent during the callback, or a value > 4 → StopAllIterationAndWatermark;
+ * - 1 (StopIteration) → StopAllIterationAndWatermark unless allow_on_headers_stop_iteration;
+ * - 2 (ContinueAndEndStream) → Continue; 0, 3, 4 unchanged.
+ */
+export function convertHeadersStatus(raw: number, localReplySent: boolean, allowStopIteration: boolean): FilterHeadersStatus {
+  const v = raw >>> 0;
+  if (localReplySent || v > FilterHeadersStatus.StopAllIterationAndWatermark) return FilterHeadersStatus.StopAllIterationAndWatermark;
+  if (v === FilterHeadersStatus.StopIteration && !allowStopIteration) return FilterHeadersStatus.StopAllIterationAndWatermark;
+  if (v === FilterHeadersStatus.ContinueAndEndStream) return FilterHeadersStatus.Continue;
+  return v as FilterHeadersStatus;
+}
+
+/** Data callback result (§4.1): stopped by a local reply, or > 3 → StopIterationNoBuffer. */
+export function convertDataStatus(raw: number, localReplySent: boolean): FilterDataStatus {
+  const v = raw >>> 0;
+  if (localReplySent || v > FilterDataStatus.StopIterationNoBuffer) return FilterDataStatus.StopIterationNoBuffer;
+  return v as FilterDataStatus;
+}
+
+/** Trailers callback result (§4.1): stopped, or > 1 → StopIteration. */
+export function convertTrailersStatus(raw: number, localReplySent: boolean): FilterTrailersStatus {
+  const v = raw >>> 0;
+  if (localReplySent || v > FilterTrailersStatus.StopIteration) return FilterTrailersStatus.StopIteration;
+  return v as FilterTrailersStatus;
+}
+
+/** Local reply details: Envoy replaces every whitespace character with '_' (§4.5). */
+export function sanitizeDetails(details: string): string {
+  return details.replace(/\s/g, "_");
+}
+
+/** gRPC status of a local reply: 0..16 is used, anything else (−1, 0xFFFFFFFF) means none (§4.5). */
+export function localReplyGrpcStatus(raw: number): number | null {
+  const v = raw >>> 0;
+  return v <= GrpcStatus.Unauthenticated ? v : null;
+}
+
+/**
+ * The response headers of a local reply (Envoy Utility::sendLocalReply, §4.5): `:status`, the
+ * additional headers lower-cased and appended, then content-length and — unless the module set
+ * one — content-type text/plain when the body is non-empty.
+ */
+export function localReplyHeaders(status: number, additional: ReadonlyArray<HeaderPair>, bodyLength: number): HeaderMap {
+  const h = new HeaderMap();
+  h.add(":status", String(status));
+  for (const [k, v] of additional) h.add(k.toLowerCase(), v);
+  if (bodyLength > 0) {
+    h.replace("content-length", String(bodyLength));
+    if (!h.has("content-type")) h.add("content-type", "text/plain");
+  }
+  return h;
+}
+
+/** Fail-closed reply after a VM failure (§4.8): 503, empty body, gRPC Unavailable, details. */
+export const FAIL_CLOSED_REPLY = { status: 503, grpcStatus: GrpcStatus.Unavailable, details: "wasm_fail_stream" } as const;
+
+/** proxy_close_stream on an HTTP stream sets these response-code details if unset (§3.4). */
+export const CLOSE_STREAM_DETAILS = "wasm_close_stream";
+
+/** Envoy AsyncClient answer to an http call that timed out (§4.4): a *successful* 504. */
+export const HTTP_CALL_TIMEOUT_BODY = "upstream request timeout";
+
+/** proxy_get_status after a failed http call (§4.4): BrokenConnection (11), "reset". */
+export const HTTP_CALL_FAILURE_STATUS = { code: 11, message: "reset" } as const;
+
+/** First http call token is 4, then 8, 12 … (low two bits = call type, 0 = HTTP; §3.5). */
+export const HTTP_CALL_TOKEN_STEP = 4;
+
+/** Headers the HTTP connection manager adds before filters run (§4.3, §4.9 "Envoy defaults"). */
+export function applyEnvoyRequestDefaults(h: HeaderMap, requestId: string): void {
+  if (!h.has(":scheme")) h.add(":scheme", "http");
+  if (!h.has("x-forwarded-proto")) h.add("x-forwarded-proto", h.get(":scheme") ?? "http");
+  if (!h.has("x-request-id")) h.add("x-request-id", requestId);
+}
+
+/**
+ * The order of the end-of-stream callbacks (§4.3 step 6): current Envoy runs the access-log phase
+ * before destroying filters (on_log → on_done → on_delete); the spec documents on_done → on_log.
+ */
+export type LifecycleOrder = "envoy" | "spec";
+export const END_OF_STREAM_ORDER: Record<LifecycleOrder, ReadonlyArray<"proxy_on_log" | "proxy_on_done" | "proxy_on_delete">> = {
+  envoy: ["proxy_on_log", "proxy_on_done", "proxy_on_delete"],
+  spec: ["proxy_on_done", "proxy_on_log", "proxy_on_delete"],
+};
+
+/**
+ * Restricted callbacks (§2): while the host is inside malloc the guest may only log, write to a
+ * fd, read a clock or poll; during _initialize/_start the WASI basics are allowed as well.
+ */
+export const MALLOC_ALLOWED = new Set(["proxy_log", "fd_write", "clock_time_get", "poll_oneoff"]);
+export const INITIALIZE_ALLOWED = new Set([
+  "proxy_log", "fd_write", "fd_read", "fd_seek", "fd_close", "fd_fdstat_get", "fd_fdstat_set_flags",
+  "fd_prestat_get", "fd_prestat_dir_name", "args_get", "args_sizes_get", "environ_get", "environ_sizes_get",
+  "clock_time_get", "clock_res_get", "random_get", "proc_exit", "poll_oneoff", "sched_yield",
+]);

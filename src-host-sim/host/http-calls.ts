@@ -1,0 +1,137 @@
+// HTTP call-outs as the test sees them (reference/proxy-wasm-host.md §3.5, §4.4). A call belongs to
+// the ROOT context of the context that issued it; its answer is delivered to that root id, never
+// inline (never during the proxy_http_call host call).
+
+import type { HeaderPair } from "../abi/pairs.js";
+import type { HeaderInput } from "./headers.js";
+
+export interface HttpCallResponseInit {
+  status: number;
+  headers?: HeaderInput;
+  body?: string | Uint8Array;
+  trailers?: HeaderInput;
+}
+
+/** What a cluster handler receives: a snapshot of the call. */
+export interface HttpCallRequest {
+  token: number;
+  cluster: string;
+  headers: HeaderPair[];
+  header(name: string): string | undefined;
+  method: string;
+  path: string;
+  authority: string;
+  body: Uint8Array;
+  bodyText: string;
+  trailers: HeaderPair[];
+  timeoutMs: number;
+}
+
+export type ClusterHandler = (req: HttpCallRequest) => Promise<HttpCallResponseInit | "fail"> | HttpCallResponseInit | "fail";
+export type ClusterBehavior = "manual" | ClusterHandler;
+
+export type HttpCallState = "pending" | "responded" | "failed" | "timed-out";
+
+/** The outcome of a host→VM callback the test triggered (respond, fail, tick…). */
+export interface CallbackResult {
+  /** false when nothing was delivered (VM failed, call already answered, deferred). */
+  delivered: boolean;
+  trapped?: TrapInfo;
+}
+
+export interface TrapInfo {
+  exportName: string;
+  contextId: number;
+  message: string;
+  /** the code passed to WASI proc_exit just before the trap (AssemblyScript abort → 255). */
+  procExitCode?: number;
+}
+
+export interface HttpCallDelivery {
+  respond(call: HttpCall, r: HttpCallResponseInit): CallbackResult;
+  fail(call: HttpCall, reason: string): CallbackResult;
+}
+
+export class HttpCall implements HttpCallRequest {
+  state: HttpCallState = "pending";
+  /** the response delivered to the module (timeouts included), once answered */
+  response?: HttpCallResponseInit;
+  timeoutTimer: number | null = null;
+
+  constructor(
+    readonly token: number,
+    readonly cluster: string,
+    readonly headers: HeaderPair[],
+    readonly body: Uint8Array,
+    readonly trailers: HeaderPair[],
+    readonly timeoutMs: number,
+    /** the context current (or effective) when the module called proxy_http_call */
+    readonly issuingContextId: number,
+    /** the root context the answer is delivered to */
+    readonly rootContextId: number,
+    private readonly delivery: HttpCallDelivery,
+  ) {}
+
+  header(name: string): string | undefined {
+    const k = name.toLowerCase();
+    return this.headers.find(([hk]) => hk.toLowerCase() === k)?.[1];
+  }
+
+  get method(): string {
+    return this.header(":method") ?? "";
+  }
+
+  get path(): string {
+    return this.header(":path") ?? "";
+  }
+
+  get authority(): string {
+    return this.header(":authority") ?? "";
+  }
+
+  get bodyText(): string {
+    return new TextDecoder().decode(this.body);
+  }
+
+  get pending(): boolean {
+    return this.state === "pending";
+  }
+
+  /** respond delivers proxy_on_http_call_response(root, token, nh, nb, nt). */
+  respond(r: HttpCallResponseInit): CallbackResult {
+    return this.delivery.respond(this, r);
+  }
+
+  /** fail delivers (root, token, 0, 0, 0); proxy_get_status then gives 11 "reset". */
+  fail(reason = "reset"): CallbackResult {
+    return this.delivery.fail(this, reason);
+  }
+}
+
+export class HttpCallRegistry {
+  private calls: HttpCall[] = [];
+
+  add(call: HttpCall): void {
+    this.calls.push(call);
+  }
+
+  all(): HttpCall[] {
+    return [...this.calls];
+  }
+
+  pending(): HttpCall[] {
+    return this.calls.filter((c) => c.state === "pending");
+  }
+
+  byToken(token: number): HttpCall | undefined {
+    return this.calls.find((c) => c.token === token);
+  }
+
+  last(): HttpCall | undefined {
+    return this.calls[this.calls.length - 1];
+  }
+
+  get count(): number {
+    return this.calls.length;
+  }
+}

@@ -1,0 +1,743 @@
+// ProxyWasmSimulator: loads any Proxy-Wasm module (ABI 0.1.0, 0.2.0, 0.2.1) into Node's
+// WebAssembly and drives it the way Envoy does (reference/proxy-wasm-host.md). All state lives in
+// the instance: several simulators run side by side in one process (vitest runs files in parallel),
+// and several simulators may share a VirtualClock / SharedDataStore / MetricsStore to model the
+// worker VMs of one proxy.
+
+import { readFile } from "node:fs/promises";
+import { ABI_MARKERS, FailState, LogLevel, WasmResult, type AbiVersion } from "../abi/enums.js";
+import { GuestMemory } from "../abi/memory.js";
+import type { HeaderPair } from "../abi/pairs.js";
+import type { JsonValue } from "../abi/protobuf.js";
+import { readModuleSignatures, sigEquals, sigToString, type FuncSig } from "../abi/wasm-binary.js";
+import { VirtualClock } from "./clock.js";
+import { HTTP_CALL_FAILURE_STATUS, HTTP_CALL_TIMEOUT_BODY, HTTP_CALL_TOKEN_STEP, type LifecycleOrder } from "./envoy.js";
+import { HeaderMap, type HeaderInput } from "./headers.js";
+import {
+  HttpCall,
+  HttpCallRegistry,
+  type CallbackResult,
+  type ClusterBehavior,
+  type HttpCallResponseInit,
+  type TrapInfo,
+} from "./http-calls.js";
+import { buildImports, EXPECTED_EXPORTS, HostCallFatal, type ImportTable } from "./imports.js";
+import { MetricIds, MetricsStore } from "./metrics.js";
+import { metadataValue, overridesFrom, type PropertyInput, type PropertyValue } from "./properties.js";
+import { SharedDataStore } from "./shared-data.js";
+import { HttpStream, type GuestOutcome, type StreamHost } from "./stream.js";
+import { HostTrace } from "./trace.js";
+
+export type ConfigInput = string | Uint8Array | Record<string, unknown> | unknown[] | null | undefined;
+export type LogLevelName = "trace" | "debug" | "info" | "warn" | "error" | "critical";
+export type ForeignFunction = (args: Uint8Array) => Uint8Array | WasmResult;
+
+export interface SimulatorOptions {
+  /** plugin root_id; "" is what Istio's WasmPlugin uses (default ""). */
+  rootId?: string;
+  vmId?: string;
+  pluginName?: string;
+  /** plugin configuration: a string/bytes as is, any other value as JSON (Struct → JSON). */
+  pluginConfiguration?: ConfigInput;
+  vmConfiguration?: ConfigInput;
+  /**
+   * undefined: any cluster accepted, calls stay pending until the test answers them;
+   * given: unknown cluster → BadArgument; a function answers asynchronously (never inline).
+   */
+  clusters?: Record<string, ClusterBehavior>;
+  failurePolicy?: "fail-closed" | "fail-open";
+  /** Envoy's wasm logger level: lines below it are dropped; proxy_get_log_level returns it (default trace). */
+  logLevel?: LogLevel | LogLevelName;
+  clock?: VirtualClock;
+  sharedData?: SharedDataStore;
+  metrics?: MetricsStore;
+  /** add :scheme, x-forwarded-proto and x-request-id to requests, as the HTTP connection manager does */
+  envoyHeaderDefaults?: boolean;
+  /** end-of-stream order: "envoy" (on_log → on_done → on_delete, default) or "spec" */
+  lifecycleOrder?: LifecycleOrder;
+  /** Envoy ≥ 1.35 allow_on_headers_stop_iteration: keep StopIteration (1) from headers callbacks */
+  allowOnHeadersStopIteration?: boolean;
+  /** the local reply re-enters this filter's on_response_headers/body (default true) */
+  localReplyThroughFilter?: boolean;
+  /** properties visible on every context (root included), keyed "a.b" or "a\0b" */
+  properties?: Record<string, PropertyInput>;
+  foreignFunctions?: Record<string, ForeignFunction>;
+  /** record the host↔VM trace (default true; benchmarks turn it off) */
+  trace?: boolean;
+  /** also print module logs at or above this level to stderr */
+  echoLogs?: LogLevel | LogLevelName | false;
+}
+
+export interface StreamOptions {
+  properties?: Record<string, PropertyInput>;
+  /** dynamic metadata: { <filter namespace>: { ...json... } } → envoy.config.core.v3.Metadata */
+  metadata?: { [namespace: string]: { [key: string]: JsonValue } };
+  source?: { address: string; port: number };
+  destination?: { address: string; port: number };
+  protocol?: string;
+  connectionId?: number;
+}
+
+export interface LogRecord {
+  level: LogLevel;
+  message: string;
+  contextId: number;
+  /** the export the line was logged from (undefined for host lines) */
+  phase?: string;
+}
+
+export interface VmState {
+  status: "ok" | "failed";
+  failState?: FailState;
+  reason?: string;
+}
+
+export interface StartResult {
+  ok: boolean;
+  failState?: FailState;
+  trapped?: TrapInfo;
+  vmStartResult?: number;
+  configureResult?: number;
+}
+
+export interface ProcExitRecord {
+  code: number;
+  contextId: number;
+}
+
+/** SimulatorLoadError: the module could not be loaded (Envoy's load-time failures). */
+export class SimulatorLoadError extends Error {
+  constructor(
+    message: string,
+    readonly failState: FailState,
+  ) {
+    super(message);
+    this.name = "SimulatorLoadError";
+  }
+}
+
+/** @internal State of the (single) root context. */
+export interface RootState {
+  id: number;
+  alive: boolean;
+  configuring: boolean;
+  status: { code: number; message: string };
+  httpCallResponse: { headers: HeaderMap; body: Uint8Array; trailers: HeaderMap } | null;
+  tickPeriod: number;
+  tickTimer: number | null;
+  pendingDone: boolean;
+}
+
+interface Frame {
+  contextId: number;
+  effective: number | null;
+  exportName: string;
+}
+
+const LEVEL_NAMES: Record<LogLevelName, LogLevel> = {
+  trace: LogLevel.Trace,
+  debug: LogLevel.Debug,
+  info: LogLevel.Info,
+  warn: LogLevel.Warn,
+  error: LogLevel.Error,
+  critical: LogLevel.Critical,
+};
+
+function toLevel(l: LogLevel | LogLevelName | undefined, dflt: LogLevel): LogLevel {
+  if (l === undefined) return dflt;
+  return typeof l === "string" ? LEVEL_NAMES[l] : l;
+}
+
+/** Envoy's anyToBytes: StringValue/BytesValue raw, Struct (any object) as JSON, absent → empty. */
+export function configBytes(c: ConfigInput): Uint8Array {
+  if (c === null || c === undefined) return new Uint8Array(0);
+  if (typeof c === "string") return new TextEncoder().encode(c);
+  if (c instanceof Uint8Array) return c;
+  return new TextEncoder().encode(JSON.stringify(c));
+}
+
+export class ProxyWasmSimulator implements StreamHost {
+  readonly abiVersion: AbiVersion;
+  readonly rootContextId = 1;
+  readonly rootId: string;
+  readonly vmId: string;
+  readonly pluginName: string;
+  readonly clock: VirtualClock;
+  readonly sharedData: SharedDataStore;
+  readonly metrics: MetricsStore;
+  readonly trace: HostTrace;
+  readonly httpCalls = new HttpCallRegistry();
+  readonly logs: LogRecord[] = [];
+  /** lines Envoy itself would log (VM failures, link errors, warnings) */
+  readonly hostLogs: string[] = [];
+  readonly procExits: ProcExitRecord[] = [];
+  readonly foreignFunctions: Map<string, ForeignFunction>;
+  readonly streamOptions: StreamHost["streamOptions"];
+  vmState: VmState = { status: "ok" };
+  logLevel: LogLevel;
+
+  /** @internal */ readonly memory: GuestMemory;
+  /** @internal */ exports: Record<string, unknown> = {};
+  /** @internal */ phase: "instantiate" | "initialize" | "malloc" | "running" = "instantiate";
+  /** @internal */ readonly frames: Frame[] = [];
+  /** @internal */ readonly root: RootState;
+  /** @internal */ readonly streams = new Map<number, HttpStream>();
+  /** @internal */ stopNextIteration = false;
+  /** @internal */ pluginConfiguration: Uint8Array;
+  /** @internal */ readonly vmConfiguration: Uint8Array;
+  /** @internal */ readonly metricIds: MetricIds;
+  /** @internal */ readonly globalProperties: Map<string, PropertyValue>;
+  /** @internal */ readonly clusters?: Record<string, ClusterBehavior>;
+  /** @internal */ nextHttpCallToken = 0;
+  /** @internal */ readonly afterVm: Array<() => void> = [];
+  /** @internal */ callData: Uint8Array | null = null;
+
+  private nextContextId = 2;
+  private entryDepth = 0;
+  private posted: Array<() => void> = [];
+  private postScheduled = false;
+  private inflight = new Set<Promise<unknown>>();
+  private readonly echoLevel: LogLevel | null;
+  private started = false;
+
+  private constructor(abiVersion: AbiVersion, options: SimulatorOptions) {
+    this.abiVersion = abiVersion;
+    this.rootId = options.rootId ?? "";
+    this.vmId = options.vmId ?? "";
+    this.pluginName = options.pluginName ?? this.rootId;
+    this.clock = options.clock ?? new VirtualClock();
+    this.sharedData = options.sharedData ?? new SharedDataStore();
+    this.metrics = options.metrics ?? new MetricsStore();
+    this.metricIds = new MetricIds(this.metrics);
+    this.trace = new HostTrace(options.trace ?? true);
+    this.logLevel = toLevel(options.logLevel, LogLevel.Trace);
+    this.echoLevel = options.echoLogs === undefined || options.echoLogs === false ? null : toLevel(options.echoLogs, LogLevel.Info);
+    this.pluginConfiguration = configBytes(options.pluginConfiguration);
+    this.vmConfiguration = configBytes(options.vmConfiguration);
+    this.globalProperties = overridesFrom(options.properties);
+    this.foreignFunctions = new Map(Object.entries(options.foreignFunctions ?? {}));
+    if (options.clusters !== undefined) this.clusters = options.clusters;
+    this.streamOptions = {
+      allowOnHeadersStopIteration: options.allowOnHeadersStopIteration ?? false,
+      localReplyThroughFilter: options.localReplyThroughFilter ?? true,
+      lifecycleOrder: options.lifecycleOrder ?? "envoy",
+      failOpen: options.failurePolicy === "fail-open",
+      envoyHeaderDefaults: options.envoyHeaderDefaults ?? false,
+    };
+    this.root = {
+      id: this.rootContextId,
+      alive: false,
+      configuring: false,
+      status: { code: 0, message: "" },
+      httpCallResponse: null,
+      tickPeriod: 0,
+      tickTimer: null,
+      pendingDone: false,
+    };
+    this.memory = new GuestMemory((size) => this.guestMalloc(size));
+  }
+
+  /**
+   * create loads a module: ABI marker, allocator, imports linked (missing import / bad signature
+   * fail as in Envoy), start section and _initialize run. It does not start the plugin: call start().
+   */
+  static async create(wasm: Uint8Array | ArrayBuffer | string, options: SimulatorOptions = {}): Promise<ProxyWasmSimulator> {
+    const bytes = typeof wasm === "string" ? new Uint8Array(await readFile(wasm)) : wasm instanceof Uint8Array ? wasm : new Uint8Array(wasm);
+    let sigs;
+    try {
+      sigs = readModuleSignatures(bytes);
+    } catch (e) {
+      throw new SimulatorLoadError(`Failed to load Wasm code: ${(e as Error).message}`, FailState.UnableToCreateVm);
+    }
+    const marker = ABI_MARKERS.find(([name]) => sigs.exports.has(name));
+    if (!marker) throw new SimulatorLoadError("Missing or unknown Proxy-Wasm ABI version", FailState.UnableToInitializeCode);
+    const sim = new ProxyWasmSimulator(marker[1], options);
+    const table = buildImports(sim);
+    sim.link(sigs.imports, table);
+    sim.checkExports(sigs.exports);
+    let module: WebAssembly.Module;
+    try {
+      module = await WebAssembly.compile(bytes as BufferSource);
+    } catch (e) {
+      throw new SimulatorLoadError(`Failed to load Wasm code: ${(e as Error).message}`, FailState.UnableToCreateVm);
+    }
+    const importObject: WebAssembly.Imports = {};
+    for (const imp of sigs.imports) {
+      if (imp.kind !== "function") continue;
+      const fn = table[imp.module]?.[imp.name];
+      if (!fn) continue;
+      (importObject[imp.module] ??= {})[imp.name] = fn.impl;
+    }
+    let instance: WebAssembly.Instance;
+    sim.phase = "instantiate";
+    try {
+      instance = await WebAssembly.instantiate(module, importObject);
+    } catch (e) {
+      if (e instanceof HostCallFatal) throw new SimulatorLoadError(e.message, FailState.UnableToInitializeCode);
+      throw new SimulatorLoadError(`Wasm module failed to start: ${(e as Error).message}`, FailState.UnableToInitializeCode);
+    }
+    sim.exports = instance.exports as Record<string, unknown>;
+    const mem = sim.exports["memory"];
+    if (!(mem instanceof WebAssembly.Memory)) throw new SimulatorLoadError("Wasm module is missing memory export", FailState.MissingFunction);
+    sim.memory.attach(mem);
+    sim.phase = "initialize";
+    const init = (sim.exports["_initialize"] ?? sim.exports["_start"]) as (() => void) | undefined;
+    if (init) {
+      const o = sim.callGuest(sim.exports["_initialize"] ? "_initialize" : "_start", [], 0);
+      if (o.trap) throw new SimulatorLoadError(`Wasm module failed to initialize: ${o.trap.message}`, FailState.UnableToInitializeCode);
+      if (sim.exports["_initialize"] && typeof sim.exports["main"] === "function") sim.callGuest("main", [0, 0], 0);
+    }
+    sim.phase = "running";
+    return sim;
+  }
+
+  private link(imports: ReturnType<typeof readModuleSignatures>["imports"], table: ImportTable): void {
+    for (const imp of imports) {
+      if (imp.kind !== "function") {
+        throw new SimulatorLoadError(`Failed to load Wasm module due to a missing import: ${imp.module}.${imp.name}`, FailState.UnableToInitializeCode);
+      }
+      const fn = table[imp.module]?.[imp.name];
+      if (!fn) {
+        throw new SimulatorLoadError(`Failed to load Wasm module due to a missing import: ${imp.module}.${imp.name}`, FailState.UnableToInitializeCode);
+      }
+      if (imp.sig && !sigEquals(imp.sig, fn.sig)) {
+        throw new SimulatorLoadError(
+          `Failed to load Wasm module due to an import type mismatch for ${imp.module}.${imp.name}, want: ${sigToString(imp.sig)}, but host exports: ${sigToString(fn.sig)}`,
+          FailState.UnableToInitializeCode,
+        );
+      }
+    }
+  }
+
+  private checkExports(exports: Map<string, FuncSig | null>): void {
+    if (!exports.has("malloc") && !exports.has("proxy_on_memory_allocate")) {
+      throw new SimulatorLoadError("Wasm module is missing malloc function.", FailState.MissingFunction);
+    }
+    for (const [name, want] of Object.entries(EXPECTED_EXPORTS(this.abiVersion))) {
+      const have = exports.get(name);
+      if (have === undefined) continue;
+      if (have === null || !sigEquals(have, want)) {
+        throw new SimulatorLoadError(`Bad function signature for: ${name}`, FailState.MissingFunction);
+      }
+    }
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /** start: on_context_create(root, 0) → on_vm_start(root, vm_config_len) → on_configure(root, len). */
+  start(): StartResult {
+    if (this.started) throw new Error("simulator already started");
+    this.started = true;
+    return this.entry(() => {
+      if (this.vmState.status === "failed") return { ok: false, failState: this.vmState.failState! };
+      this.root.alive = true;
+      let o = this.callGuest("proxy_on_context_create", [this.rootContextId, 0], this.rootContextId);
+      if (o.trap) return { ok: false, failState: FailState.RuntimeError, trapped: o.trap };
+      o = this.callGuest("proxy_on_vm_start", [this.rootContextId, this.vmConfiguration.length], this.rootContextId);
+      if (o.trap) return { ok: false, failState: FailState.RuntimeError, trapped: o.trap };
+      const vmStartResult = o.called ? o.value : 1;
+      if (vmStartResult === 0) {
+        this.failVm(FailState.StartFailed, "Failed to start base Wasm");
+        return { ok: false, failState: FailState.StartFailed, vmStartResult };
+      }
+      const c = this.configure();
+      if (c.trapped) return { ok: false, failState: FailState.RuntimeError, trapped: c.trapped, vmStartResult };
+      if (!c.ok) {
+        this.failVm(FailState.ConfigureFailed, "Failed to configure base Wasm plugin");
+        return { ok: false, failState: FailState.ConfigureFailed, vmStartResult, configureResult: c.result };
+      }
+      return { ok: true, vmStartResult, configureResult: c.result };
+    });
+  }
+
+  /** reconfigure: a new on_configure with a new plugin configuration (an xDS update); false = NACK. */
+  reconfigure(pluginConfiguration: ConfigInput): boolean {
+    this.pluginConfiguration = configBytes(pluginConfiguration);
+    return this.entry(() => this.configure().ok);
+  }
+
+  private configure(): { ok: boolean; result: number; trapped?: TrapInfo } {
+    // The plugin configuration (buffer 7) is readable only inside on_configure (§4.2 step 6).
+    this.root.configuring = true;
+    const o = this.callGuest("proxy_on_configure", [this.rootContextId, this.pluginConfiguration.length], this.rootContextId);
+    this.root.configuring = false;
+    if (o.trap) return { ok: false, result: 0, trapped: o.trap };
+    const result = o.called ? o.value : 1;
+    return { ok: result !== 0, result };
+  }
+
+  /** shutdown: root on_done; if it returns 1 (or proxy_done is called later) → on_delete. */
+  shutdown(): { callbacks: string[]; pendingDone: boolean; trapped?: TrapInfo } {
+    return this.entry(() => {
+      const callbacks: string[] = [];
+      if (!this.root.alive || this.vmFailed()) return { callbacks, pendingDone: false };
+      const o = this.callGuest("proxy_on_done", [this.rootContextId], this.rootContextId);
+      callbacks.push("proxy_on_done");
+      if (o.trap) return { callbacks, pendingDone: false, trapped: o.trap };
+      if (o.called && o.value === 0) {
+        this.root.pendingDone = true;
+        return { callbacks, pendingDone: true };
+      }
+      this.deleteRoot();
+      callbacks.push("proxy_on_delete");
+      return { callbacks, pendingDone: false };
+    });
+  }
+
+  /** @internal proxy_done accepted: on_delete runs after the VM call. */
+  deleteRoot(): void {
+    this.root.pendingDone = false;
+    this.callGuest("proxy_on_delete", [this.rootContextId], this.rootContextId);
+    this.root.alive = false;
+    if (this.root.tickTimer !== null) this.clock.cancel(this.root.tickTimer);
+    this.root.tickTimer = null;
+  }
+
+  // ---- streams ------------------------------------------------------------------------------
+
+  /** newHttpStream allocates the next context id (2, 3, …); on_context_create runs lazily. */
+  newHttpStream(init: StreamOptions = {}): HttpStream {
+    const id = this.nextContextId++;
+    const stream = new HttpStream(this, id, {
+      properties: overridesFrom(init.properties),
+      metadata: metadataValue(init.metadata ?? {}),
+      ...(init.source ? { source: init.source } : {}),
+      ...(init.destination ? { destination: init.destination } : {}),
+      ...(init.protocol ? { protocol: init.protocol } : {}),
+      ...(init.connectionId !== undefined ? { connectionId: init.connectionId } : {}),
+    });
+    this.streams.set(id, stream);
+    return stream;
+  }
+
+  /** @internal */
+  streamFinished(stream: HttpStream): void {
+    this.streams.delete(stream.contextId);
+  }
+
+  // ---- http calls ---------------------------------------------------------------------------
+
+  /** respondToHttpCall: on_http_call_response(ROOT, token, nh, nb, nt). */
+  respondToHttpCall(token: number, response: HttpCallResponseInit): CallbackResult {
+    const call = this.httpCalls.byToken(token);
+    if (!call) throw new Error(`no http call with token ${token}`);
+    return call.respond(response);
+  }
+
+  failHttpCall(token: number, reason = "reset"): CallbackResult {
+    const call = this.httpCalls.byToken(token);
+    if (!call) throw new Error(`no http call with token ${token}`);
+    return call.fail(reason);
+  }
+
+  /** @internal Registers a call made by the module and starts its cluster handler / timeout. */
+  registerHttpCall(call: HttpCall): void {
+    this.httpCalls.add(call);
+    const stream = this.streams.get(call.issuingContextId);
+    if (stream) stream.httpCalls.push(call);
+    if (call.timeoutMs > 0) {
+      call.timeoutTimer = this.clock.schedule(call.timeoutMs, () => {
+        call.timeoutTimer = null;
+        if (!call.pending) return;
+        // Envoy's AsyncClient answers a timeout with a successful 504 response (§4.4).
+        this.deliverHttpCall(call, "timed-out", {
+          status: 504,
+          headers: [["content-length", String(HTTP_CALL_TIMEOUT_BODY.length)], ["content-type", "text/plain"]],
+          body: HTTP_CALL_TIMEOUT_BODY,
+        });
+      });
+    }
+    const behavior = this.clusters?.[call.cluster];
+    if (typeof behavior === "function") {
+      // Cluster handlers answer asynchronously, after the current VM call (never inline).
+      const p = Promise.resolve()
+        .then(() => behavior(call))
+        .then(
+          (r) => this.post(() => this.answerFromHandler(call, r)),
+          (e) => {
+            this.hostLog(`cluster handler for ${call.cluster} failed: ${(e as Error).message ?? e}`);
+            this.post(() => this.answerFromHandler(call, "fail"));
+          },
+        );
+      this.inflight.add(p);
+      void p.finally(() => this.inflight.delete(p));
+    }
+  }
+
+  private answerFromHandler(call: HttpCall, r: HttpCallResponseInit | "fail"): void {
+    if (!call.pending) return;
+    if (r === "fail") call.fail("reset");
+    else call.respond(r);
+  }
+
+  /** @internal The HttpCallDelivery the HttpCall objects use. */
+  readonly delivery = {
+    respond: (call: HttpCall, r: HttpCallResponseInit): CallbackResult => this.deliverHttpCall(call, "responded", r),
+    fail: (call: HttpCall, reason: string): CallbackResult => this.deliverHttpCall(call, "failed", null, reason),
+  };
+
+  private deliverHttpCall(call: HttpCall, state: "responded" | "failed" | "timed-out", r: HttpCallResponseInit | null, reason = "reset"): CallbackResult {
+    if (!call.pending) throw new Error(`http call ${call.token} already ${call.state}`);
+    if (this.frames.length > 0) {
+      // Never inline: an answer that arrives during a VM call waits for that call to return.
+      call.state = state;
+      this.afterVm.push(() => this.runHttpCallResponse(call, r, reason));
+      return { delivered: false };
+    }
+    call.state = state;
+    if (call.timeoutTimer !== null) {
+      this.clock.cancel(call.timeoutTimer);
+      call.timeoutTimer = null;
+    }
+    return this.entry(() => this.runHttpCallResponse(call, r, reason));
+  }
+
+  private runHttpCallResponse(call: HttpCall, r: HttpCallResponseInit | null, reason: string): CallbackResult {
+    if (call.timeoutTimer !== null) {
+      this.clock.cancel(call.timeoutTimer);
+      call.timeoutTimer = null;
+    }
+    if (r) call.response = r;
+    if (this.vmFailed() || !this.root.alive) return { delivered: false };
+    if (r === null) {
+      // Failure (reset, overflow): (root, token, 0, 0, 0) and get_status → 11 "reset".
+      this.root.status = { code: HTTP_CALL_FAILURE_STATUS.code, message: reason || HTTP_CALL_FAILURE_STATUS.message };
+      const o = this.callGuest("proxy_on_http_call_response", [call.rootContextId, call.token, 0, 0, 0], call.rootContextId);
+      return o.trap ? { delivered: true, trapped: o.trap } : { delivered: true };
+    }
+    const headers = new HeaderMap();
+    headers.add(":status", String(r.status));
+    for (const [k, v] of HeaderMap.from(r.headers).pairs()) if (k !== ":status") headers.add(k, v);
+    const body = typeof r.body === "string" ? new TextEncoder().encode(r.body) : r.body ?? new Uint8Array(0);
+    const trailers = HeaderMap.from(r.trailers);
+    this.root.status = { code: 0, message: "" };
+    this.root.httpCallResponse = { headers, body, trailers };
+    const o = this.callGuest("proxy_on_http_call_response", [call.rootContextId, call.token, headers.size, body.length, trailers.size], call.rootContextId);
+    this.root.httpCallResponse = null;
+    return o.trap ? { delivered: true, trapped: o.trap } : { delivered: true };
+  }
+
+  // ---- time, ticks, async -------------------------------------------------------------------
+
+  /** advanceTime moves the virtual clock: due ticks and http-call timeouts fire in order. */
+  advanceTime(ms: number): void {
+    this.clock.advance(ms);
+  }
+
+  /** tick calls proxy_on_tick(root) now, regardless of the period. */
+  tick(): CallbackResult {
+    return this.entry(() => this.runTick());
+  }
+
+  /** @internal proxy_set_tick_period_milliseconds on the root: 0 stops, a new period restarts. */
+  setTickPeriod(ms: number): void {
+    this.root.tickPeriod = ms;
+    if (this.root.tickTimer !== null) this.clock.cancel(this.root.tickTimer);
+    this.root.tickTimer = null;
+    if (ms > 0) this.armTick();
+  }
+
+  private armTick(): void {
+    this.root.tickTimer = this.clock.schedule(this.root.tickPeriod, () => {
+      this.root.tickTimer = null;
+      this.entry(() => this.runTick());
+      // Re-armed after the tick returns (unless the module changed or stopped the period).
+      if (this.root.tickPeriod > 0 && this.root.tickTimer === null && this.root.alive && !this.vmFailed()) this.armTick();
+    });
+  }
+
+  private runTick(): CallbackResult {
+    if (this.vmFailed() || !this.root.alive) return { delivered: false };
+    const o = this.callGuest("proxy_on_tick", [this.rootContextId], this.rootContextId);
+    return o.trap ? { delivered: true, trapped: o.trap } : { delivered: o.called };
+  }
+
+  /** @internal Posts a host→VM delivery to run asynchronously (queue ready, handler answers). */
+  post(task: () => void): void {
+    this.posted.push(task);
+    if (!this.postScheduled) {
+      this.postScheduled = true;
+      setImmediate(() => {
+        this.postScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** flush runs the posted deliveries now (on_queue_ready, cluster-handler answers). */
+  flush(): void {
+    while (this.posted.length > 0) {
+      const task = this.posted.shift()!;
+      this.entry(task);
+    }
+  }
+
+  /** idle resolves once no cluster handler is in flight and no delivery is posted. */
+  async idle(): Promise<void> {
+    for (;;) {
+      this.flush();
+      if (this.inflight.size > 0) {
+        await Promise.allSettled([...this.inflight]);
+        continue;
+      }
+      await new Promise<void>((r) => setImmediate(r));
+      if (this.posted.length === 0 && this.inflight.size === 0) return;
+    }
+  }
+
+  // ---- logs ---------------------------------------------------------------------------------
+
+  /** logsAt: the module's log lines at exactly this level. */
+  logsAt(level: LogLevel | LogLevelName): LogRecord[] {
+    const l = toLevel(level, LogLevel.Trace);
+    return this.logs.filter((r) => r.level === l);
+  }
+
+  /** @internal */
+  recordLog(level: LogLevel, message: string, contextId: number): void {
+    if (level < this.logLevel) return;
+    const phase = this.frames[this.frames.length - 1]?.exportName;
+    this.logs.push(phase !== undefined ? { level, message, contextId, phase } : { level, message, contextId });
+    if (this.echoLevel !== null && level >= this.echoLevel) {
+      process.stderr.write(`wasm log ${this.pluginName} ${this.rootId} ${this.vmId}: [${LogLevel[level]}] #${contextId} ${message}\n`);
+    }
+  }
+
+  /** @internal */
+  hostLog(message: string): void {
+    this.hostLogs.push(message);
+  }
+
+  /** Linear memory size in 64 KiB pages. */
+  get memoryPages(): number {
+    return this.memory.pages;
+  }
+
+  // ---- VM calls -----------------------------------------------------------------------------
+
+  vmFailed(): boolean {
+    return this.vmState.status === "failed";
+  }
+
+  hasExport(name: string): boolean {
+    return typeof this.exports[name] === "function";
+  }
+
+  nowNs(): bigint {
+    return this.clock.nowNs();
+  }
+
+  /**
+   * entry wraps every host-initiated action: deferred actions (continue, local reply, answers that
+   * arrived during a VM call) run after the outermost VM call of the action returns.
+   */
+  entry<T>(fn: () => T): T {
+    if (this.entryDepth > 0) return fn();
+    this.entryDepth++;
+    try {
+      const r = fn();
+      this.drainAfterVm();
+      return r;
+    } finally {
+      this.entryDepth--;
+    }
+  }
+
+  private drainAfterVm(): void {
+    while (this.afterVm.length > 0) {
+      const action = this.afterVm.shift()!;
+      action();
+    }
+  }
+
+  /** @internal Calls a module export for a context; a trap fails the VM (FailState RuntimeError). */
+  callGuest(name: string, args: Array<number | bigint>, contextId: number): GuestOutcome {
+    const fn = this.exports[name] as ((...a: Array<number | bigint>) => unknown) | undefined;
+    if (typeof fn !== "function") return { called: false, value: 0, localReplySent: false };
+    if (this.vmFailed()) return { called: false, value: 0, localReplySent: false };
+    const depth = this.frames.length;
+    // Recorded at entry (nested host calls follow it); the result is filled in on return.
+    const ev = this.trace.enabled ? this.trace.record({ kind: "vm-call", name, contextId, args, depth }) : undefined;
+    this.frames.push({ contextId, effective: null, exportName: name });
+    const procExitsBefore = this.procExits.length;
+    let value = 0;
+    let trap: TrapInfo | undefined;
+    try {
+      const r = fn(...args);
+      value = typeof r === "number" ? r >>> 0 : typeof r === "bigint" ? Number(r) : 0;
+    } catch (e) {
+      trap = { exportName: name, contextId, message: e instanceof Error ? e.message : String(e) };
+      const exit = this.procExits[this.procExits.length - 1];
+      if (this.procExits.length > procExitsBefore && exit) trap.procExitCode = exit.code;
+      if (e instanceof HostCallFatal) trap.message = e.message;
+    } finally {
+      this.frames.pop();
+    }
+    if (ev) {
+      if (trap) ev.detail = `trap: ${trap.message}`;
+      else ev.result = value;
+    }
+    const localReplySent = this.stopNextIteration;
+    if (this.frames.length === 0) this.stopNextIteration = false;
+    if (trap) {
+      this.failVm(FailState.RuntimeError, `Function: ${name} failed: ${trap.message}`);
+      return { called: true, value: 0, trap, localReplySent };
+    }
+    return { called: true, value, localReplySent };
+  }
+
+  /** @internal */
+  failVm(failState: FailState, reason: string): void {
+    if (this.vmState.status === "failed") return;
+    this.vmState = { status: "failed", failState, reason };
+    this.hostLog(`Wasm VM failed ${reason}`);
+    if (this.root.tickTimer !== null) this.clock.cancel(this.root.tickTimer);
+    this.root.tickTimer = null;
+    for (const s of this.streams.values()) s.vmFailedWhilePending();
+  }
+
+  /** @internal The guest allocator, run as a restricted callback with the VM context (id 0) current. */
+  guestMalloc(size: number): number {
+    const fn = (this.exports["malloc"] ?? this.exports["proxy_on_memory_allocate"]) as (n: number) => number;
+    const ev = this.trace.enabled ? this.trace.record({ kind: "malloc", name: "malloc", contextId: 0, args: [size], depth: this.frames.length }) : undefined;
+    const prevPhase = this.phase;
+    this.phase = "malloc";
+    this.frames.push({ contextId: 0, effective: null, exportName: "malloc" });
+    let ptr: number;
+    try {
+      ptr = fn(size) >>> 0;
+    } finally {
+      this.frames.pop();
+      this.phase = prevPhase;
+    }
+    if (ev) ev.result = ptr;
+    return ptr;
+  }
+
+  /** @internal The context host calls act on: the effective context if set (and alive), else the called one. */
+  currentContextId(): number {
+    const f = this.frames[this.frames.length - 1];
+    if (!f) return 0;
+    if (f.effective !== null && this.contextAlive(f.effective)) return f.effective;
+    return f.contextId;
+  }
+
+  /** @internal */
+  currentFrame(): Frame | undefined {
+    return this.frames[this.frames.length - 1];
+  }
+
+  /** @internal */
+  contextAlive(id: number): boolean {
+    if (id === this.rootContextId) return this.root.alive;
+    return this.streams.get(id)?.alive ?? false;
+  }
+
+  /** @internal */
+  streamFor(id: number): HttpStream | undefined {
+    const s = this.streams.get(id);
+    return s && s.alive ? s : undefined;
+  }
+}
+
+export type { HeaderInput, HeaderPair };
