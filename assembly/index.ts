@@ -1,14 +1,21 @@
 // Entry module: the Proxy-Wasm ABI surface. The SDK provides the allocator (`malloc`, which the
-// host uses to return data), the ABI marker and the abort path; the callbacks are our own, over our
-// own context registry, so that any root id (including "") is served, an unknown context id is a
-// no-op rather than an abort, and the SDK's per-call debug logging stays off the request path.
-// No logic here: see runtime/ and pipeline/.
+// host uses to return data) and the abort path (runtime.ts's abort_proc_exit); the callbacks are
+// our own, over our own context registry, so that any root id (including "") is served, an unknown
+// context id is a no-op rather than an abort, and the SDK's per-call debug logging stays off the
+// request path. No logic here: see runtime/ and pipeline/.
 export { malloc, free } from "@solo-io/proxy-runtime/assembly/malloc";
-export { proxy_abi_version_0_2_0 } from "@solo-io/proxy-runtime/assembly/exports";
+import "@solo-io/proxy-runtime/assembly/runtime";
 import { roots, streams, findRoot, findStream } from "./runtime/registry";
 import { AuthRoot } from "./runtime/root";
 
 const CONTINUE: u32 = 0;
+
+/**
+ * ABI 0.2.1 (behaviour.md §1.6 allows 0.2.0 or 0.2.1): identical to the SDK's 0.2.0 for HTTP
+ * filters, plus proxy_get_log_level, which lets the request path skip building debug lines the host
+ * would drop (Envoy's default wasm log level is info).
+ */
+export function proxy_abi_version_0_2_1(): void {}
 
 export function proxy_on_context_create(context_id: u32, parent_id: u32): void {
   if (parent_id == 0) {

@@ -1,4 +1,25 @@
 // Public API of the Proxy-Wasm host simulator. Import from "src-host-sim/index.js".
+//
+// The simulator loads any Proxy-Wasm module (ABI 0.1.0, 0.2.0, 0.2.1) into Node's WebAssembly and
+// drives it the way Envoy does (reference/proxy-wasm-host.md; the behaviour index is at the top of
+// host/envoy.ts). Typical use:
+//
+//   const sim = await ProxyWasmSimulator.create("build/threescale_wasm_auth.wasm", {
+//     rootId: "threescale-wasm-auth",             // "" as in Istio (default "")
+//     pluginConfiguration: { api: "v1", ... },    // string/bytes as is, objects as JSON
+//     clusters: { backend: async (req) => ({ status: 200, headers: {...}, body: "" }) },
+//   });                                           // no clusters option: every call stays pending
+//   sim.start();                                  // → { ok, failState?, trapped? }
+//   const s = sim.newHttpStream({ metadata: { "envoy.filters.http.jwt_authn": {...} } });
+//   s.sendRequestHeaders([[":method", "GET"], [":path", "/?user_key=k"], [":authority", "a"]]);
+//   sim.httpCalls.pending()[0].respond({ status: 200 });   // or await sim.idle() with handlers
+//   await s.whenRequestDecided();                 // "continued" | "local-reply" | "reset" | "failed"
+//   s.localResponse; s.forwardedUpstream; s.sentDownstream; s.complete();
+//
+// Defaults: request headers end the stream unless { endOfStream: false }; response headers do not
+// unless { endOfStream: true }. The log level is trace (every line kept); Envoy's real default is
+// info. A long-running host (gateway) should pass trace: false, keepLogs: false (+ onLog) and
+// httpCallHistory: false so nothing accumulates per request.
 export {
   ProxyWasmSimulator,
   SimulatorLoadError,
@@ -12,6 +33,8 @@ export {
   type StartResult,
   type ProcExitRecord,
   type ForeignFunction,
+  type ExchangeSpec,
+  type ExchangeResult,
 } from "./host/simulator.js";
 export {
   HttpStream,

@@ -5,40 +5,26 @@
 // The compiler never stops at the first problem: each reader reports at its JSON path and the
 // walk continues, so one rejected document lists all its problems. Only a JSON syntax error (or
 // invalid UTF-8, or the nesting limit) stops everything, because there is no tree to walk.
-import {
-  BackendConfig, Config, CredentialSource, Credentials, MappingRule, Service, SourceKind,
-  SystemConfig, Upstream, Usage,
-} from "./model";
+import { Config, Service } from "./model";
 import { Diagnostics, indexPath, jsonQuote, memberPath } from "./diagnostics";
 import { JsonKind, JsonValue, JSON_MAX_DEPTH, parseJsonBytes } from "./json";
 import {
-  arrayMember, boolMember, DELTA_MAX, E_EMPTY, E_MISSING, expectedGot, integerMember, objectMember, OPTIONAL,
-  present, REQUIRED, stringArray, stringMember, W_UNKNOWN, warnUnknownMembers,
+  arrayMember, E_EMPTY, E_MISSING, expectedGot, inNameList, objectMember, OPTIONAL, present, REQUIRED,
+  stringArray, stringMember, warnUnknownMembers,
 } from "./fields";
-import { parseUpstreamUrl } from "./upstream";
-import { asciiLower, asciiUpper, hasAsciiUpper } from "./ascii";
-import { compileMethod, compileRulePattern } from "./rules";
+import { hasAsciiUpper } from "./ascii";
+import { compileBackend, compileSystem } from "./backend";
+import { compileCredentials } from "./credentials";
+import { compileMappingRule } from "./mapping";
 import { compileGlobSet } from "../util/glob";
-import { compileOps } from "../ops/engine";
 
-const TOP_FIELDS: Array<string> = ["api", "backend", "services", "system"];
-const UPSTREAM_FIELDS: Array<string> = ["name", "url", "timeout"];
-const SYSTEM_FIELDS: Array<string> = ["name", "upstream", "token", "ttl"];
-const BACKEND_FIELDS: Array<string> = ["name", "upstream", "extensions"];
-const SERVICE_FIELDS: Array<string> = ["id", "token", "environment", "authorities", "credentials", "mapping_rules"];
-const CREDENTIAL_FIELDS: Array<string> = ["user_key", "app_id", "app_key"];
-const SOURCE_TYPES: Array<string> = ["header", "query_string", "filter"];
-const KEYED_SOURCE_FIELDS: Array<string> = ["keys", "ops"];
-const FILTER_SOURCE_FIELDS: Array<string> = ["path", "keys", "ops"];
-const RULE_FIELDS: Array<string> = ["method", "pattern", "usages", "last"];
-const USAGE_FIELDS: Array<string> = ["name", "delta"];
+// Name lists are `|`-separated strings rather than global arrays: static strings cost the
+// incremental GC nothing, while every global array is re-visited on each collection cycle.
+const TOP_FIELDS = "api|backend|services|system";
+const SERVICE_FIELDS = "id|token|environment|authorities|credentials|mapping_rules";
 
-const API_VERSIONS: Array<string> = ["v1", "v1.0", "v1.0.0"];
-const ENVIRONMENTS: Array<string> = ["production", "staging", "sandbox"];
-const KNOWN_EXTENSIONS: Array<string> = ["no_body", "rejection_reason_header", "limit_headers", "hierarchy", "flat_usage", "list_app_keys"];
-
-const TIMEOUT_MAX: i64 = 2147483647;
-const TTL_MAX: i64 = 4294967295;
+const API_VERSIONS = "v1|v1.0|v1.0.0";
+const ENVIRONMENTS = "production|staging|sandbox";
 
 /** compileConfig returns the model, or null when diag has errors (then nothing may be installed). */
 export function compileConfig(bytes: ArrayBuffer, diag: Diagnostics): Config | null {
@@ -61,7 +47,7 @@ export function compileConfig(bytes: ArrayBuffer, diag: Diagnostics): Config | n
   warnUnknownMembers(root, "", TOP_FIELDS, diag);
 
   const api = stringMember(root, "api", "", REQUIRED, false, diag);
-  if (api != null && !API_VERSIONS.includes(api)) {
+  if (api != null && !inNameList(api, API_VERSIONS)) {
     diag.error("api", "unsupported api version " + jsonQuote(api) + " (expected \"v1\")");
   }
 
@@ -154,117 +140,6 @@ function reportDuplicateMembers(v: JsonValue, path: string, diag: Diagnostics): 
 }
 
 // ---------------------------------------------------------------------------------------------
-// backend, system, upstream (§4-§6)
-
-function compileUpstream(node: JsonValue, path: string, diag: Diagnostics): Upstream {
-  const u = new Upstream();
-  warnUnknownMembers(node, path, UPSTREAM_FIELDS, diag);
-  const name = stringMember(node, "name", path, REQUIRED, true, diag);
-  if (name != null) u.name = name;
-  const url = stringMember(node, "url", path, REQUIRED, false, diag);
-  if (url != null) {
-    u.url = url;
-    const parts = parseUpstreamUrl(url);
-    if (parts.error.length > 0) {
-      diag.error(memberPath(path, "url"), "invalid URL: " + parts.error);
-    } else {
-      u.scheme = parts.scheme;
-      u.authority = parts.authority;
-      u.basePath = parts.basePath;
-      u.query = parts.query;
-    }
-  }
-  const timeout = integerMember(node, "timeout", path, OPTIONAL, 0, TIMEOUT_MAX, diag);
-  if (!isNaN(timeout)) u.timeoutMs = <u32>timeout;
-  return u;
-}
-
-function compileSystem(node: JsonValue, path: string, diag: Diagnostics): SystemConfig {
-  const s = new SystemConfig();
-  warnUnknownMembers(node, path, SYSTEM_FIELDS, diag);
-  stringMember(node, "name", path, OPTIONAL, false, diag);
-  const upstream = objectMember(node, "upstream", path, REQUIRED, diag);
-  if (upstream != null) s.upstream = compileUpstream(upstream, memberPath(path, "upstream"), diag);
-  const token = stringMember(node, "token", path, REQUIRED, true, diag);
-  if (token != null) s.token = token;
-  const ttl = integerMember(node, "ttl", path, OPTIONAL, 0, TTL_MAX, diag);
-  if (!isNaN(ttl)) s.ttlSeconds = <u64>ttl;
-  return s;
-}
-
-function compileBackend(node: JsonValue, path: string, diag: Diagnostics): BackendConfig {
-  const b = new BackendConfig();
-  warnUnknownMembers(node, path, BACKEND_FIELDS, diag);
-  stringMember(node, "name", path, OPTIONAL, false, diag);
-  const upstream = objectMember(node, "upstream", path, REQUIRED, diag);
-  if (upstream != null) b.upstream = compileUpstream(upstream, memberPath(path, "upstream"), diag);
-  const extensions = arrayMember(node, "extensions", path, OPTIONAL, diag);
-  if (extensions != null) b.optionsHeader = compileExtensions(extensions, memberPath(path, "extensions"), diag);
-  return b;
-}
-
-/**
- * compileExtensions builds the 3scale-options header value (§6): `rejection_reason_header=1`
- * first (always sent by the module), then each configured entry once, `name` written `name=1`.
- */
-function compileExtensions(arr: JsonValue, path: string, diag: Diagnostics): string {
-  let header = "rejection_reason_header=1";
-  const sent = new Array<string>();
-  const items = arr.items;
-  for (let i = 0, n = items.length; i < n; i++) {
-    const p = indexPath(path, i);
-    const item = unchecked(items[i]);
-    if (item.kind != JsonKind.String) {
-      diag.error(p, expectedGot("string", item));
-      continue;
-    }
-    const entry = item.str;
-    const eq = extensionSyntaxEnd(entry);
-    if (eq < 0) {
-      diag.error(p, "invalid extension " + jsonQuote(entry));
-      continue;
-    }
-    const name = entry.substring(0, eq);
-    if (name == "rejection_reason_header") {
-      diag.warn(p, "dropped; the module always sends rejection_reason_header=1");
-      continue;
-    }
-    if (!KNOWN_EXTENSIONS.includes(name)) diag.warn(p, "unknown extension " + jsonQuote(name) + ": sent anyway");
-    const wire = eq == entry.length ? entry + "=1" : entry;
-    if (sent.includes(wire)) continue; // a repeated entry is sent once
-    sent.push(wire);
-    header += "&" + wire;
-  }
-  return header;
-}
-
-/**
- * extensionSyntaxEnd checks `^[A-Za-z0-9_]+(=[A-Za-z0-9_.~-]*)?$` and returns the length of the
- * name part, or -1 when the entry does not match.
- */
-function extensionSyntaxEnd(entry: string): i32 {
-  const n = entry.length;
-  let i = 0;
-  while (i < n) {
-    const c = entry.charCodeAt(i);
-    if (!isWordChar(c)) break;
-    i++;
-  }
-  if (i == 0) return -1;
-  if (i == n) return n;
-  if (entry.charCodeAt(i) != 61) return -1; // '='
-  for (let k = i + 1; k < n; k++) {
-    const c = entry.charCodeAt(k);
-    if (!(isWordChar(c) || c == 46 || c == 126 || c == 45)) return -1;
-  }
-  return i;
-}
-
-@inline function isWordChar(c: i32): bool {
-  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 95;
-}
-
-// ---------------------------------------------------------------------------------------------
 // services (§7)
 
 function compileService(node: JsonValue, path: string, hasSystem: bool, diag: Diagnostics): Service {
@@ -297,7 +172,7 @@ function compileService(node: JsonValue, path: string, hasSystem: bool, diag: Di
   const environment = stringMember(node, "environment", path, OPTIONAL, false, diag);
   if (environment != null) {
     s.environment = environment;
-    if (!ENVIRONMENTS.includes(environment)) {
+    if (!inNameList(environment, ENVIRONMENTS)) {
       diag.warn(memberPath(path, "environment"), "unknown environment " + jsonQuote(environment) + " (expected production, staging or sandbox): used as written");
     }
   }
@@ -336,157 +211,4 @@ function compileService(node: JsonValue, path: string, hasSystem: bool, diag: Di
     diag.warn(rulesPath, "no mapping rules and no system: every request to this service gets 404 No Mapping Rule matched");
   }
   return s;
-}
-
-// ---------------------------------------------------------------------------------------------
-// credentials (§8)
-
-function compileCredentials(node: JsonValue, path: string, diag: Diagnostics): Credentials {
-  const c = new Credentials();
-  warnUnknownMembers(node, path, CREDENTIAL_FIELDS, diag);
-  c.userKey = compileSourceList(node, "user_key", path, diag);
-  c.appId = compileSourceList(node, "app_id", path, diag);
-  c.appKey = compileSourceList(node, "app_key", path, diag);
-  if (present(node, "user_key") == null && present(node, "app_id") == null) {
-    diag.error(path, "at least one of user_key or app_id is required");
-  }
-  return c;
-}
-
-function compileSourceList(node: JsonValue, name: string, path: string, diag: Diagnostics): Array<CredentialSource> | null {
-  const arr = arrayMember(node, name, path, OPTIONAL, diag);
-  if (arr == null) return null;
-  const listPath = memberPath(path, name);
-  const out = new Array<CredentialSource>();
-  const items = arr.items;
-  if (items.length == 0) diag.warn(listPath, "never resolves");
-  for (let i = 0, n = items.length; i < n; i++) {
-    const source = compileSource(unchecked(items[i]), indexPath(listPath, i), diag);
-    if (source != null) out.push(source);
-  }
-  return out;
-}
-
-/** compileSource reads one lookup query: exactly one of header, query_string, filter (§8.1). */
-function compileSource(node: JsonValue, path: string, diag: Diagnostics): CredentialSource | null {
-  if (node.kind != JsonKind.Object) {
-    diag.error(path, expectedGot("object", node));
-    return null;
-  }
-  const found = new Array<string>();
-  const keys = node.keys;
-  for (let i = 0, n = keys.length; i < n; i++) {
-    const k = unchecked(keys[i]);
-    if (!SOURCE_TYPES.includes(k)) {
-      diag.warn(memberPath(path, k), W_UNKNOWN);
-      continue;
-    }
-    if (unchecked(node.values[i]).kind != JsonKind.Null && !found.includes(k)) found.push(k);
-  }
-  if (found.length == 0) {
-    diag.error(path, "expected exactly one of header, query_string, filter");
-    return null;
-  }
-  if (found.length > 1) {
-    diag.error(path, "more than one source type (" + found.join(", ") + ")");
-    return null;
-  }
-  const type = unchecked(found[0]);
-  const spec = objectMember(node, type, path, REQUIRED, diag);
-  if (spec == null) return null;
-  const specPath = memberPath(path, type);
-  const source = new CredentialSource();
-  if (type == "filter") {
-    source.kind = SourceKind.Filter;
-    warnUnknownMembers(spec, specPath, FILTER_SOURCE_FIELDS, diag);
-    const filterPath = arrayMember(spec, "path", specPath, REQUIRED, diag);
-    if (filterPath != null) {
-      source.path = stringArray(filterPath, memberPath(specPath, "path"), diag);
-      if (filterPath.items.length == 0) diag.error(memberPath(specPath, "path"), E_EMPTY);
-    }
-    const filterKeys = arrayMember(spec, "keys", specPath, REQUIRED, diag);
-    if (filterKeys != null) source.keys = stringArray(filterKeys, memberPath(specPath, "keys"), diag);
-  } else {
-    const isHeader = type == "header";
-    source.kind = isHeader ? SourceKind.Header : SourceKind.QueryString;
-    warnUnknownMembers(spec, specPath, KEYED_SOURCE_FIELDS, diag);
-    const keysNode = arrayMember(spec, "keys", specPath, REQUIRED, diag);
-    if (keysNode != null) {
-      const keysPath = memberPath(specPath, "keys");
-      const names = stringArray(keysNode, keysPath, diag);
-      if (keysNode.items.length == 0) diag.warn(keysPath, "never resolves");
-      // Header names are compared case-insensitively (D20): store them lower-cased, as hosts
-      // deliver request header names.
-      if (isHeader) {
-        for (let i = 0, n = names.length; i < n; i++) names[i] = asciiLower(unchecked(names[i]));
-      }
-      source.keys = names;
-    }
-  }
-  source.ops = compileOps(present(spec, "ops"), memberPath(specPath, "ops"), diag);
-  return source;
-}
-
-// ---------------------------------------------------------------------------------------------
-// mapping rules (§9)
-
-function compileMappingRule(node: JsonValue, path: string, diag: Diagnostics): MappingRule | null {
-  if (node.kind != JsonKind.Object) {
-    diag.error(path, expectedGot("object", node));
-    return null;
-  }
-  warnUnknownMembers(node, path, RULE_FIELDS, diag);
-  const rule = new MappingRule();
-  let ok = true;
-
-  const method = stringMember(node, "method", path, REQUIRED, true, diag);
-  if (method != null) {
-    const m = compileMethod(method);
-    rule.method = m.method;
-    rule.anyMethod = m.any;
-    if (!m.isToken) diag.warn(memberPath(path, "method"), "never matches (not an HTTP token)");
-  } else ok = false;
-
-  const pattern = stringMember(node, "pattern", path, REQUIRED, false, diag);
-  if (pattern != null) {
-    const p = compileRulePattern(pattern);
-    const patternPath = memberPath(path, "pattern");
-    if (p.pattern == null) {
-      diag.error(patternPath, "invalid pattern: " + p.error);
-      ok = false;
-    } else {
-      rule.pattern = p.pattern!;
-      if (p.neverMatches) diag.warn(patternPath, "never matches (does not start with \"/\")");
-    }
-  } else ok = false;
-
-  const usagesPath = memberPath(path, "usages");
-  const usages = arrayMember(node, "usages", path, REQUIRED, diag);
-  if (usages != null) {
-    const items = usages.items;
-    for (let i = 0, n = items.length; i < n; i++) {
-      const usage = compileUsage(unchecked(items[i]), indexPath(usagesPath, i), diag);
-      if (usage != null) rule.usages.push(usage);
-    }
-  }
-
-  const last = boolMember(node, "last", path, diag);
-  if (last.ok) rule.last = last.value;
-  return ok ? rule : null;
-}
-
-function compileUsage(node: JsonValue, path: string, diag: Diagnostics): Usage | null {
-  if (node.kind != JsonKind.Object) {
-    diag.error(path, expectedGot("object", node));
-    return null;
-  }
-  warnUnknownMembers(node, path, USAGE_FIELDS, diag);
-  const name = stringMember(node, "name", path, REQUIRED, true, diag);
-  const delta = integerMember(node, "delta", path, REQUIRED, -DELTA_MAX, DELTA_MAX, diag);
-  if (name == null || isNaN(delta)) return null;
-  if (delta < 0) diag.warn(memberPath(path, "delta"), "negative usage: the backend rejects it");
-  const u = new Usage();
-  u.name = name;
-  u.delta = <i64>delta;
-  return u;
 }

@@ -27,12 +27,35 @@ export function present(obj: JsonValue, name: string): JsonValue | null {
   return v;
 }
 
-/** warnUnknownMembers warns `unknown field` for every member whose name is not in `known`. */
-export function warnUnknownMembers(obj: JsonValue, path: string, known: Array<string>, diag: Diagnostics): void {
+/** inNameList: whether `name` is one of the `|`-separated names of `list` (e.g. "a|b|c"). */
+export function inNameList(name: string, list: string): bool {
+  const n = name.length;
+  const m = list.length;
+  let start = 0;
+  while (start <= m) {
+    let end = list.indexOf("|", start);
+    if (end < 0) end = m;
+    if (end - start == n) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (list.charCodeAt(start + i) != name.charCodeAt(i)) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+/** warnUnknownMembers warns `unknown field` for every member whose name is not in `known` ("a|b|c"). */
+export function warnUnknownMembers(obj: JsonValue, path: string, known: string, diag: Diagnostics): void {
   const keys = obj.keys;
   for (let i = 0, n = keys.length; i < n; i++) {
     const k = unchecked(keys[i]);
-    if (!known.includes(k)) diag.warn(memberPath(path, k), W_UNKNOWN);
+    if (!inNameList(k, known)) diag.warn(memberPath(path, k), W_UNKNOWN);
   }
 }
 

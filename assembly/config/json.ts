@@ -14,7 +14,12 @@ export const enum JsonKind { Null = 0, Bool = 1, Number = 2, String = 3, Array =
 /** Nesting limit for every JSON document the module reads (configuration.md G1). */
 export const JSON_MAX_DEPTH: i32 = 64;
 
-/** JsonValue is one node of a parsed document. Only the fields of its kind are meaningful. */
+/**
+ * JsonValue is one node of a parsed document. Only the fields of its kind are meaningful.
+ * Trees returned by parseJsonBytes/parseJsonString are READ-ONLY: to save allocations, their
+ * nodes share empty lists for the fields of other kinds (a string's `items`, an array's `keys`).
+ * Code that builds its own tree uses `new JsonValue()`, whose lists are its own.
+ */
 export class JsonValue {
   kind: JsonKind = JsonKind.Null;
   bool: bool = false;
@@ -28,21 +33,23 @@ export class JsonValue {
   /** Object members in document order (keys[i] ↔ values[i]); duplicates are kept. */
   keys: Array<string> = [];
   values: Array<JsonValue> = [];
-  /** 1-based position of the value's first character in the source text. */
+  /** 1-based position of the value's first character in the source text (column in UTF-16 units). */
   line: i32 = 0;
   column: i32 = 0;
 
   /** get returns the first member named `key`, or null (also when this is not an object). */
   get(key: string): JsonValue | null {
     if (this.kind != JsonKind.Object) return null;
-    for (let i = 0, n = this.keys.length; i < n; i++) {
+    // Bounded by both lists, so a hand-built tree with unequal lists cannot index past the end.
+    const n = this.keys.length < this.values.length ? this.keys.length : this.values.length;
+    for (let i = 0; i < n; i++) {
       if (this.keys[i] == key) return unchecked(this.values[i]);
     }
     return null;
   }
 }
 
-/** JsonParseResult: `value` on success; otherwise `error` with a 1-based line/column. */
+/** JsonParseResult: `value` on success; otherwise `error` with a 1-based line/column (column in characters). */
 export class JsonParseResult {
   value: JsonValue | null = null;
   error: string = "";
@@ -158,6 +165,11 @@ const C_RBRACKET = 93;
 const C_LBRACE = 123;
 const C_RBRACE = 125;
 
+// Shared, never-modified empty member lists of parsed nodes (see JsonReader#newValue).
+const SHARED_NO_ITEMS = new Array<JsonValue>();
+const SHARED_NO_KEYS = new Array<string>();
+const SHARED_NO_VALUES = new Array<JsonValue>();
+
 // Parser states of the iterative loop.
 const S_VALUE = 0; // a value is expected
 const S_AFTER_VALUE = 1; // a value was completed: `,`, a closing bracket, or the end
@@ -261,9 +273,24 @@ class JsonReader {
     return this.fail(this.pos, "unexpected character " + shown + ", " + what);
   }
 
+  /**
+   * newValue allocates a node without running JsonValue's field initializers: a scalar would
+   * otherwise allocate three empty arrays (six objects) it never uses, and allocation count is
+   * what dominates reading large documents (GC work). Members of another kind share the frozen
+   * empty arrays below, which is why parsed trees are read-only.
+   */
   newValue(kind: JsonKind, start: i32): JsonValue {
-    const v = new JsonValue();
+    const v = changetype<JsonValue>(__new(offsetof<JsonValue>(), idof<JsonValue>()));
     v.kind = kind;
+    v.str = "";
+    v.items = kind == JsonKind.Array ? new Array<JsonValue>() : SHARED_NO_ITEMS;
+    if (kind == JsonKind.Object) {
+      v.keys = new Array<string>();
+      v.values = new Array<JsonValue>();
+    } else {
+      v.keys = SHARED_NO_KEYS;
+      v.values = SHARED_NO_VALUES;
+    }
     v.line = this.line;
     v.column = start - this.lineStart + 1;
     return v;

@@ -2,9 +2,39 @@
 // logged by the filter: the compiled-model report contains tokens). Writing JSON by hand keeps
 // the report free of any library that could abort.
 import { JsonKind, JsonParseResult, JsonValue } from "./json";
-import { jsonQuote, Diagnostics } from "./diagnostics";
+import { Diagnostics } from "./diagnostics";
 import { Config, CredentialSource, MappingRule, SourceKind, Upstream } from "./model";
 import { PortaParseResult } from "./porta";
+
+/**
+ * jsonQuote writes `s` as a JSON string literal, copying runs that need no escape in one piece
+ * (reports can hold megabytes of text; per-character concatenation would be quadratic in GC work).
+ */
+export function jsonQuote(s: string): string {
+  const parts = new Array<string>();
+  parts.push("\"");
+  let runStart = 0;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c != 0x22 && c != 0x5c) continue;
+    if (i > runStart) parts.push(s.substring(runStart, i));
+    runStart = i + 1;
+    if (c == 0x22) parts.push("\\\"");
+    else if (c == 0x5c) parts.push("\\\\");
+    else if (c == 0x0a) parts.push("\\n");
+    else if (c == 0x0d) parts.push("\\r");
+    else if (c == 0x09) parts.push("\\t");
+    else {
+      const hex = c.toString(16);
+      parts.push("\\u" + "0000".substring(hex.length) + hex);
+    }
+  }
+  if (runStart == 0) return "\"" + s + "\"";
+  if (n > runStart) parts.push(s.substring(runStart, n));
+  parts.push("\"");
+  return parts.join("");
+}
 
 /** dumpJsonValue writes a value as compact JSON, members in document order (duplicates kept). */
 export function dumpJsonValue(v: JsonValue): string {

@@ -114,6 +114,22 @@ export function nowMillis(): u64 {
   return LAST_STATUS == STATUS_OK ? load<u64>(RET_PTR) / 1000000 : 0;
 }
 
+// ABI 0.2.1 only (the module exports proxy_abi_version_0_2_1); the SDK has no wrapper.
+// @ts-ignore: decorator
+@external("env", "proxy_get_log_level")
+declare function proxy_get_log_level(retLevel: usize): u32;
+
+/**
+ * hostLogLevel is the host's current log level for this plugin (0 trace … 5 critical); lines
+ * below it are dropped by the host, so the module skips building them. Trace (log everything)
+ * when the host cannot tell.
+ */
+export function hostLogLevel(): i32 {
+  store<u32>(RET_PTR, 0);
+  LAST_STATUS = proxy_get_log_level(RET_PTR);
+  return LAST_STATUS == STATUS_OK ? <i32>load<u32>(RET_PTR) : 0;
+}
+
 /** HTTP_CALL_TOKEN is the token of the latest successful httpCall. */
 export let HTTP_CALL_TOKEN: u32 = 0;
 

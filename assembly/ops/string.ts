@@ -96,11 +96,14 @@ export class SplitOp extends Op {
   apply(stack: Array<string>, run: Run): Array<string> | null {
     const t = stack.pop();
     if (!chargeChars(run, t.length)) return null;
+    const before = stack.length;
     const ok = this.fromRight ? this.splitRight(t, stack) : this.splitLeft(t, stack);
     if (!ok) {
       run.abort();
       return null;
     }
+    // Each piece is an allocation: charge them too (splitting into characters is the costly case).
+    if (!run.charge(<i64>(stack.length - before))) return null;
     return stack;
   }
 

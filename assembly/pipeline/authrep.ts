@@ -6,15 +6,25 @@ import { mask } from "../util/secrets";
 import { ResolvedCredentials } from "./credentials";
 import { UsageList } from "./usage";
 
+/**
+ * authrepPrefix is the per-service constant head of `:path` (base path, service id, token);
+ * snapshots compute it once. With `masked`, the token is masked (debug logs only).
+ */
+export function authrepPrefix(upstream: Upstream, serviceId: string, serviceToken: string, masked: bool): string {
+  return upstream.basePath + "transactions/authrep.xml?service_id=" + percentEncodeValue(serviceId) + "&service_token=" +
+    (masked ? mask(serviceToken) : percentEncodeValue(serviceToken));
+}
+
 /** buildAuthrepPath returns `:path`; with `masked`, tokens and keys are masked (for debug logs only). */
 export function buildAuthrepPath(upstream: Upstream, serviceId: string, serviceToken: string,
   creds: ResolvedCredentials, usage: UsageList, masked: bool): string {
+  return buildAuthrepPathFrom(authrepPrefix(upstream, serviceId, serviceToken, masked), upstream.query, creds, usage, masked);
+}
+
+/** buildAuthrepPathFrom appends credentials, usage and the backend URL's query to `prefix`. */
+export function buildAuthrepPathFrom(prefix: string, upstreamQuery: string, creds: ResolvedCredentials, usage: UsageList, masked: bool): string {
   const parts = new Array<string>();
-  parts.push(upstream.basePath);
-  parts.push("transactions/authrep.xml?service_id=");
-  parts.push(percentEncodeValue(serviceId));
-  parts.push("&service_token=");
-  parts.push(masked ? mask(serviceToken) : percentEncodeValue(serviceToken));
+  parts.push(prefix);
   const userKey = creds.userKey;
   if (userKey !== null) {
     parts.push("&user_key=");
@@ -38,9 +48,9 @@ export function buildAuthrepPath(upstream: Upstream, serviceId: string, serviceT
     parts.push("]=");
     parts.push(unchecked(usage.deltas[i]).toString());
   }
-  if (upstream.query.length > 0) {
+  if (upstreamQuery.length > 0) {
     parts.push("&");
-    parts.push(upstream.query);
+    parts.push(upstreamQuery);
   }
   return parts.join("");
 }

@@ -32,11 +32,12 @@ export class RequestView {
   private metadataSource: MetadataSource;
   private metadataRead: bool = false;
   private metadata: ArrayBuffer | null = null;
-  private queryParsed: bool = false;
-  private queryNames: Array<string> = [];
-  private queryValues: Array<string> = [];
   private pathDone: bool = false;
   private normPath: string = "";
+  /** Index of the "?" in `:path` before any "#", or -1; set with the path. */
+  private queryStart: i32 = -1;
+  private queryEnd: i32 = 0;
+  private queryDone: bool = false;
   private ruleQuery: Array<string> | null = null;
 
   constructor(headers: HeaderMap, metadataSource: MetadataSource) {
@@ -54,55 +55,53 @@ export class RequestView {
     return this.metadata;
   }
 
-  /** queryParam returns the decoded value of the first item whose decoded name equals `name`, or null. */
+  /**
+   * queryParam returns the decoded value of the first query item whose decoded name equals
+   * `name`, or null. Scans `:path` in place: nothing is allocated for items that do not match
+   * (names without `%`/`+` are compared without decoding).
+   */
   queryParam(name: string): string | null {
-    if (!this.queryParsed) this.parseQuery();
-    const names = this.queryNames;
-    for (let i = 0, n = names.length; i < n; i++) {
-      if (unchecked(names[i]) == name) return unchecked(this.queryValues[i]);
-    }
-    return null;
-  }
-
-  private parseQuery(): void {
-    this.queryParsed = true;
     const p = this.rawPath;
     const q = p.indexOf("?");
-    if (q < 0) return;
+    if (q < 0) return null;
     let end = p.indexOf("#", q + 1);
     if (end < 0) end = p.length;
     let start = q + 1;
     while (start <= end) {
-      let amp = p.indexOf("&", start);
-      if (amp < 0 || amp > end) amp = end;
-      if (amp > start) {
-        let eq = p.indexOf("=", start);
-        if (eq < 0 || eq > amp) eq = -1;
+      // One pass over the item: its end, its first "=", and whether the name needs decoding.
+      let i = start;
+      let eq = -1;
+      let encodedName = false;
+      while (i < end) {
+        const c = p.charCodeAt(i);
+        if (c == 38 /* & */) break;
         if (eq < 0) {
-          this.queryNames.push(formDecode(p, start, amp));
-          this.queryValues.push("");
-        } else {
-          this.queryNames.push(formDecode(p, start, eq));
-          this.queryValues.push(formDecode(p, eq + 1, amp));
+          if (c == 61 /* = */) eq = i;
+          else if (c == 37 /* % */ || c == 43 /* + */) encodedName = true;
         }
+        i++;
+      }
+      const amp = i;
+      if (amp > start) {
+        const nameEnd = eq < 0 ? amp : eq;
+        if (nameMatches(p, start, nameEnd, encodedName, name)) return eq < 0 ? "" : formDecode(p, eq + 1, amp);
       }
       start = amp + 1;
     }
+    return null;
   }
 
   private derivePath(): void {
     this.pathDone = true;
-    let p = this.rawPath;
-    const hash = p.indexOf("#");
-    if (hash >= 0) p = p.substring(0, hash);
-    const q = p.indexOf("?");
-    if (q < 0) {
-      this.normPath = normalizeRequestPath(p);
-      this.ruleQuery = null;
-    } else {
-      this.normPath = normalizeRequestPath(p.substring(0, q));
-      this.ruleQuery = percentEncodeNonVisible(p.substring(q + 1)).split("&");
-    }
+    const p = this.rawPath;
+    let end = p.indexOf("#");
+    if (end < 0) end = p.length;
+    let q = p.indexOf("?");
+    if (q > end) q = -1;
+    this.queryStart = q;
+    this.queryEnd = end;
+    const pathEnd = q < 0 ? end : q;
+    this.normPath = normalizeRequestPath(pathEnd == p.length ? p : p.substring(0, pathEnd));
   }
 
   /** path is P of §5.1: normalised, without query or fragment. */
@@ -111,11 +110,24 @@ export class RequestView {
     return this.normPath;
   }
 
-  /** queryItems is Q of §5.1 split on "&", or null when `:path` has no "?". */
+  /** queryItems is Q of §5.1 split on "&", or null when `:path` has no "?". Split on first use. */
   get queryItems(): Array<string> | null {
     if (!this.pathDone) this.derivePath();
+    if (!this.queryDone) {
+      this.queryDone = true;
+      const q = this.queryStart;
+      this.ruleQuery = q < 0 ? null : percentEncodeNonVisible(this.rawPath.substring(q + 1, this.queryEnd)).split("&");
+    }
     return this.ruleQuery;
   }
+}
+
+/** nameMatches: does the query item name p[start, end) decode to `name`? */
+function nameMatches(p: string, start: i32, end: i32, encoded: bool, name: string): bool {
+  if (encoded) return formDecode(p, start, end) == name;
+  const n = end - start;
+  if (n != name.length) return false;
+  return memory.compare(changetype<usize>(p) + (<usize>start << 1), changetype<usize>(name), <usize>n << 1) == 0;
 }
 
 /**

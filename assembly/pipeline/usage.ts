@@ -30,6 +30,8 @@ export class UsageList {
 export function ruleMatches(rule: MappingRule, req: RequestView): bool {
   if (!rule.anyMethod && rule.method != req.method) return false;
   if (!matchPath(rule.pattern, req.path)) return false;
+  // Split the request query only for rules that have a query part.
+  if (rule.pattern.query === null) return true;
   return matchQuery(rule.pattern, req.queryItems);
 }
 

@@ -2,7 +2,7 @@
 // system (porta) fetch schedule (§8). Every http-call answer arrives here and is routed by token.
 import { logAt, LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } from "../host/log";
 import {
-  getBufferBytes, getHeaderValueBytes, getProperty, httpCall, setTickPeriod, nowMillis,
+  hostLogLevel, getBufferBytes, getHeaderValueBytes, getProperty, httpCall, setTickPeriod, nowMillis,
   HTTP_CALL_TOKEN, STATUS_OK, BUFFER_PLUGIN_CONFIGURATION, BUFFER_HTTP_CALL_RESPONSE_BODY,
   MAP_HTTP_CALL_RESPONSE_HEADERS,
 } from "../host/hostcalls";
@@ -122,8 +122,10 @@ export class AuthRoot {
     }
     entry.inFlight = true;
     fetcher.calls.set(HTTP_CALL_TOKEN, entry);
-    logAt(LOG_DEBUG, "system: service " + entry.serviceId + ": fetching from cluster " + up.name + ", path " +
-      buildSystemPath(fetcher.system, entry.serviceId, entry.environment, true));
+    if (hostLogLevel() <= LOG_DEBUG) {
+      logAt(LOG_DEBUG, "system: service " + entry.serviceId + ": fetching from cluster " + up.name + ", path " +
+        buildSystemPath(fetcher.system, entry.serviceId, entry.environment, true));
+    }
   }
 
   private fetchFailed(fetcher: SystemFetcher, entry: FetchEntry, now: u64, why: string): void {

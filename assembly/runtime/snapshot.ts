@@ -2,16 +2,22 @@
 // merged with what system fetched. Immutable once built; a stream keeps the reference it was
 // created with, so a refresh or reconfiguration never changes a request under way.
 import { Config, MappingRule, PortaAnswer, Service } from "../config/model";
+import { authrepPrefix } from "../pipeline/authrep";
 
 @final
 export class EffectiveService {
+  /** The constant head of every authrep `:path` for this service (contains the token). */
+  readonly authrepPrefix: string;
   constructor(
     public readonly service: Service,
     /** Static token if present, else the fetched one, else "" (→ 502). Secret. */
     public readonly token: string,
     /** Static rules followed by fetched rules. */
     public readonly rules: Array<MappingRule>,
-  ) {}
+    config: Config,
+  ) {
+    this.authrepPrefix = token.length > 0 ? authrepPrefix(config.backend.upstream, service.id, token, false) : "";
+  }
 }
 
 @final
@@ -39,7 +45,7 @@ export function buildSnapshot(config: Config, fetched: Map<string, PortaAnswer> 
       if (token.length == 0) token = answer.token;
       if (answer.rules.length > 0) rules = rules.concat(answer.rules);
     }
-    services.push(new EffectiveService(s, token, rules));
+    services.push(new EffectiveService(s, token, rules, config));
   }
   return new Snapshot(config, services);
 }

@@ -2,7 +2,7 @@
 // with, dispatches the authrep call, and applies the verdict when the root hands it the answer.
 import { logAt, LOG_DEBUG, LOG_WARN } from "../host/log";
 import {
-  getHeaderPairs, getHeaderValueBytes, getProperty, httpCall, sendLocalResponse, continueRequest,
+  hostLogLevel, getHeaderPairs, getHeaderValueBytes, getProperty, httpCall, sendLocalResponse, continueRequest,
   setEffectiveContext, replaceHeader, HTTP_CALL_TOKEN, STATUS_OK, MAP_REQUEST_HEADERS,
   MAP_RESPONSE_HEADERS, MAP_HTTP_CALL_RESPONSE_HEADERS,
 } from "../host/hostcalls";
@@ -10,7 +10,7 @@ import { HeaderMap, serializePairs } from "../host/headers";
 import { buildRequestView, MetadataSource, RequestView } from "../pipeline/request";
 import { resolveCredentials } from "../pipeline/credentials";
 import { computeUsage } from "../pipeline/usage";
-import { buildAuthrepPath, authrepHeaderNames, authrepHeaderValues, describeCredentials, describeUsage } from "../pipeline/authrep";
+import { buildAuthrepPath, buildAuthrepPathFrom, authrepHeaderNames, authrepHeaderValues, describeCredentials, describeUsage } from "../pipeline/authrep";
 import { Verdict, verdictStatus, verdictText, verdictDetails, classifyAnswer, parseStatus } from "../pipeline/verdict";
 import { decodeUtf8LossyBuffer } from "../util/utf8lossy";
 import { Snapshot, EffectiveService } from "./snapshot";
@@ -48,8 +48,10 @@ const HOST_METADATA = new HostMetadata();
 export class AuthStream {
   /** Token of the authrep call in flight, 0 when none. */
   pendingToken: u32 = 0;
-  /** Debug summary of the decision so far (secrets masked). */
+  /** Debug summary of the decision so far (secrets masked); built only when `debug`. */
   private summary: string = "";
+  /** Whether the host keeps debug lines (asked once per request; Envoy's default is info). */
+  private debug: bool = false;
 
   constructor(
     public readonly id: u32,
@@ -60,10 +62,11 @@ export class AuthStream {
 
   onRequestHeaders(): u32 {
     const snapshot = this.snapshot;
+    this.debug = hostLogLevel() <= LOG_DEBUG;
     const headers = new HeaderMap(getHeaderPairs(MAP_REQUEST_HEADERS));
     const view = buildRequestView(headers, HOST_METADATA);
-    if (view === null) return this.reject(Verdict.BadRequest, "request: missing :method or :path");
-    if (snapshot === null) return this.reject(Verdict.BackendUnavailable, "request: no configuration accepted");
+    if (view === null) return this.reject(Verdict.BadRequest, this.debug ? "request: missing :method or :path" : "");
+    if (snapshot === null) return this.reject(Verdict.BackendUnavailable, this.debug ? "request: no configuration accepted" : "");
     return this.authorize(snapshot, view);
   }
 
@@ -75,22 +78,22 @@ export class AuthStream {
       const s = unchecked(services[i]);
       if (s.service.authorities.matches(view.authority)) { selected = s; break; }
     }
-    if (selected === null) return this.reject(Verdict.UnknownService, "request: authority \"" + view.authority + "\"");
+    if (selected === null) return this.reject(Verdict.UnknownService, this.debug ? "request: authority \"" + view.authority + "\"" : "");
     const service = selected.service;
     // Step 3: credentials.
     const creds = resolveCredentials(service.credentials, view);
-    if (creds === null) return this.reject(Verdict.CredentialsMissing, "request: service " + service.id);
+    if (creds === null) return this.reject(Verdict.CredentialsMissing, this.debug ? "request: service " + service.id : "");
     // Step 4: mapping rules.
     const usage = computeUsage(selected.rules, view);
     if (usage.length == 0) {
-      return this.reject(Verdict.NoMappingRule, "request: service " + service.id + ", " + describeCredentials(creds));
+      return this.reject(Verdict.NoMappingRule, this.debug ? "request: service " + service.id + ", " + describeCredentials(creds) : "");
     }
-    this.summary = "request: service " + service.id + ", " + describeCredentials(creds) + ", usage " + describeUsage(usage);
+    if (this.debug) this.summary = "request: service " + service.id + ", " + describeCredentials(creds) + ", usage " + describeUsage(usage);
     // Step 5: a service token, static or fetched.
-    if (selected.token.length == 0) return this.reject(Verdict.BackendUnavailable, this.summary + " (no service token yet)");
+    if (selected.token.length == 0) return this.reject(Verdict.BackendUnavailable, this.debug ? this.summary + " (no service token yet)" : "");
     // Step 6: authrep.
     const backend = snapshot.config.backend;
-    const path = buildAuthrepPath(backend.upstream, service.id, selected.token, creds, usage, false);
+    const path = buildAuthrepPathFrom(selected.authrepPrefix, backend.upstream.query, creds, usage, false);
     const pairs = serializePairs(AUTHREP_HEADER_NAMES, authrepHeaderValues(backend, path));
     const status = httpCall(snapshot.backendCluster, pairs, backend.upstream.timeoutMs);
     if (status != STATUS_OK) {
@@ -99,15 +102,17 @@ export class AuthStream {
     }
     this.pendingToken = HTTP_CALL_TOKEN;
     this.root.trackAuthrep(HTTP_CALL_TOKEN, this.id);
-    logAt(LOG_DEBUG, "authrep: cluster " + backend.upstream.name + ", path " +
-      buildAuthrepPath(backend.upstream, service.id, selected.token, creds, usage, true));
+    if (this.debug) {
+      logAt(LOG_DEBUG, "authrep: cluster " + backend.upstream.name + ", path " +
+        buildAuthrepPath(backend.upstream, service.id, selected.token, creds, usage, true));
+    }
     // Step 7: pause until the answer.
     return HEADERS_STOP_ITERATION;
   }
 
-  /** reject sends the local reply of `v` and logs the decision at debug. */
+  /** reject sends the local reply of `v` and logs the decision at debug (`summary` is "" unless debug). */
   private reject(v: Verdict, summary: string): u32 {
-    logAt(LOG_DEBUG, summary + " → " + verdictStatus(v).toString() + " " + verdictText(v));
+    if (this.debug) logAt(LOG_DEBUG, summary + " → " + verdictStatus(v).toString() + " " + verdictText(v));
     sendReply(v);
     return HEADERS_STOP_ITERATION;
   }
@@ -135,11 +140,11 @@ export class AuthStream {
         : status < 0 ? "backend: authrep failed: invalid status" : "backend: authrep failed: status " + status.toString());
     }
     if (v == Verdict.Allow) {
-      logAt(LOG_DEBUG, this.summary + " → allowed");
-      if (continueRequest() != STATUS_OK) logAt(LOG_DEBUG, "request: continue failed");
+      if (this.debug) logAt(LOG_DEBUG, this.summary + " → allowed");
+      if (continueRequest() != STATUS_OK && this.debug) logAt(LOG_DEBUG, "request: continue failed");
       return;
     }
-    logAt(LOG_DEBUG, this.summary + " → " + verdictStatus(v).toString() + " " + verdictText(v));
+    if (this.debug) logAt(LOG_DEBUG, this.summary + " → " + verdictStatus(v).toString() + " " + verdictText(v));
     sendReply(v);
   }
 

@@ -2,7 +2,7 @@
 // porta-answer reader to vitest. Every export returns a JSON report string so tests compare data,
 // and an abort surfaces as a JS error, which is how the tests prove that no input traps.
 import { JsonKind, JsonValue, parseJsonBytes, parseJsonString, JSON_MAX_DEPTH } from "../config/json";
-import { jsonQuote } from "../config/diagnostics";
+import { jsonQuote } from "../config/report";
 import { dumpJsonValue, dumpResult, reportConfig, reportPorta } from "../config/report";
 import { compileConfig } from "../config/compile";
 import { Diagnostics } from "../config/diagnostics";
@@ -66,4 +66,11 @@ function countNodes(v: JsonValue): i32 {
   for (let i = 0, m = v.items.length; i < m; i++) n += countNodes(unchecked(v.items[i]));
   for (let i = 0, m = v.values.length; i < m; i++) n += countNodes(unchecked(v.values[i]));
   return n;
+}
+
+/** portaRuleCount reads a porta answer and returns the number of usable rules, or -1 (for benchmarks: no report). */
+export function portaRuleCount(body: string): i32 {
+  const r = parsePortaAnswer(String.UTF8.encode(body));
+  const a = r.answer;
+  return a == null ? -1 : a.rules.length;
 }

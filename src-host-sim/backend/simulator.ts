@@ -1,6 +1,7 @@
 // The backend (apisonator) simulator: a real HTTP server on 127.0.0.1 plus an in-process API for
 // tests (counters, application state, received requests, reports, injectable clock).
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { type IncomingMessage, STATUS_CODES, type Server, type ServerResponse, createServer } from "node:http";
+import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { type Seed, seedFromFile, seedFromObject } from "../seed/seed.js";
 import { type BackendRequest, type BackendResponse, handleBackendRequest } from "./listener.js";
@@ -68,6 +69,9 @@ export class BackendSimulator {
     if (this.server) return this._url;
     const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, insecureHTTPParser: true }, (req, res) => this.onRequest(req, res));
     server.keepAliveTimeout = 5000;
+    server.on("clientError", (e: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) =>
+      this.onClientError(e, socket),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", () => {
@@ -122,6 +126,31 @@ export class BackendSimulator {
       res.writeHead(out.status, out.headers);
       res.end(out.body);
     });
+  }
+
+  // Node's parser refuses raw bytes >= 0x80 in the request target, which Puma passes on to
+  // Rack (and apisonator answers 422). Such a request is answered here from the raw packet.
+  private onClientError(e: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void {
+    const raw = e.rawPacket;
+    const headEnd = raw ? raw.indexOf("\r\n\r\n") : -1;
+    if (e.code !== "HPE_INVALID_URL" || !raw || headEnd < 0 || !socket.writable) {
+      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      else socket.destroy();
+      return;
+    }
+    const lines = raw.subarray(0, headEnd).toString("latin1").split("\r\n");
+    const [method = "GET", url = "/"] = lines[0]!.split(" ");
+    const headers: Record<string, string | undefined> = {};
+    for (const line of lines.slice(1)) {
+      const c = line.indexOf(":");
+      if (c > 0) headers[line.slice(0, c).trim().toLowerCase()] = line.slice(c + 1).trim();
+    }
+    const out = this.handle({ method, url, headers, body: new Uint8Array(0) });
+    const body = Buffer.from(out.body, "utf8");
+    let head = `HTTP/1.1 ${out.status} ${STATUS_CODES[out.status] ?? ""}\r\n`;
+    for (const [k, v] of Object.entries(out.headers)) head += `${k}: ${v}\r\n`;
+    head += `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+    socket.end(Buffer.concat([Buffer.from(head, "latin1"), body]));
   }
 
   // Reports (POST /transactions.xml) are applied later, in order, like apisonator's workers.

@@ -45,6 +45,7 @@ const COMMANDS: Record<string, { help: string; options: Options; positionals: nu
       request: { type: "string", short: "X" },
       header: { type: "string", short: "H", multiple: true },
       metadata: { type: "string" },
+      "system-answer": { type: "string" },
       "backend-status": { type: "string" },
       "show-secrets": { type: "boolean" },
     },
@@ -54,7 +55,7 @@ const COMMANDS: Record<string, { help: string; options: Options; positionals: nu
       const status = v["backend-status"] === undefined ? 200 : Number(v["backend-status"]);
       if (!Number.isInteger(status) || status < 100 || status > 599) throw new UsageError(`--backend-status must be an HTTP status 100..599 (got "${String(v["backend-status"])}")`);
       return runTrace(
-        { config: p[0], request: v.request, headers: (v.header as string[] | undefined) ?? [], metadataFile: v.metadata as string | undefined, backendStatus: status, showSecrets: v["show-secrets"] === true },
+        { config: p[0], request: v.request, headers: (v.header as string[] | undefined) ?? [], metadataFile: v.metadata as string | undefined, systemAnswerFile: v["system-answer"] as string | undefined, backendStatus: status, showSecrets: v["show-secrets"] === true },
         io,
       );
     },

@@ -1,6 +1,37 @@
-// The one home of every Envoy behaviour the simulator reproduces that is a rule rather than
-// plumbing (style.md §3 item 12). Each rule names its Envoy source and the section of
-// reference/proxy-wasm-host.md it comes from. Other files call these; none re-implement them.
+// The one home of every Envoy behaviour the simulator reproduces (style.md §3 item 12). Rules
+// live below; behaviours that are plumbing live where the index says, each with a comment naming
+// it. Sections refer to reference/proxy-wasm-host.md; tests are under test/host-sim/.
+//
+// Behaviour                                                   home                              test
+// ---------------------------------------------------------- --------------------------------- ------------------------
+// ABI marker 0.1.0/0.2.0/0.2.1; per-version linking (§1)        simulator.create, imports.ts       link-abi-wasi
+// missing import / bad signature / missing malloc fail (§3.9)   simulator.link/checkExports        link-abi-wasi
+// host call in the start section is fatal (§0.5)                imports.ts wrap                    link-abi-wasi
+// restricted callbacks in malloc / _initialize (§2)             MALLOC_ALLOWED, INITIALIZE_ALLOWED link-abi-wasi
+// exact-size malloc, size 0 → no malloc, OOB → 6 (§2)           abi/memory.ts returnBytes          link-abi-wasi
+// context ids 1 (root), 2, 3…; lazy stream create (§4.2-4.3)    simulator.newHttpStream, stream    lifecycle
+// start: create(root,0) → vm_start(root,len) → configure (§4.2) simulator.start                   lifecycle
+// plugin config readable only in on_configure (§3.2)            imports.ts resolveBuffer           context-buffers-logs
+// end of stream order on_log → on_done → on_delete (§4.3)       END_OF_STREAM_ORDER, stream.finish lifecycle
+// effective context resets per VM call; unknown → 2 (§4.6)      simulator.callGuest, imports.ts    context-buffers-logs
+// header map availability and statuses (§3.3)                  stream.getMap, imports.ts          headers
+// lower-cased keys, pseudo-headers first, first value (§3.3)    headers.ts HeaderMap               headers
+// Host → :authority; Envoy request defaults (§4.9)              HeaderMap.from, applyEnvoyRequestDefaults headers
+// pairs format; malformed → empty map (§3.3)                   abi/pairs.ts                       abi-primitives, headers
+// return value conversions (§4.1)                               convert*Status below               stream-control
+// deferred continue; continue clears request maps (§3.4)       imports.ts continueStream, stream.resume stream-control, response-path
+// body buffering while paused, cumulative sizes (§4.3)          stream.runBody/continueDirection   stream-control, response-path
+// local reply: deferred, forces stop, headers, details (§4.5)   imports.ts, stream.executeLocalReply, below stream-control
+// local reply re-enters the encoder chain (§4.5)                stream.deliverLocalReply           stream-control
+// http calls on the root, tokens 4, 8…, never inline (§3.5)     imports.ts proxy_http_call, simulator.deliverHttpCall http-calls
+// call failure (root, token, 0,0,0) + status 11 "reset" (§4.4)  simulator.runHttpCallResponse     http-calls
+// call timeout → successful 504 from the virtual clock (§4.4)   simulator.registerHttpCall         http-calls
+// properties: paths, lookup, serialization (§4.7)               properties.ts                      properties
+// ticks on the root, re-armed, 0 stops (§4.10)                  simulator.setTickPeriod/armTick    time-shared-metrics
+// shared data cas from 1; queues posted async (§3.7)            shared-data.ts, imports.ts         time-shared-metrics
+// metric ids type+4 step 4; statuses (§3.8)                     metrics.ts                         time-shared-metrics
+// WASI under both names; proc_exit; fd_write levels (§3.9)      imports.ts wasiImports             link-abi-wasi
+// trap → VM failed; fail-closed 503 / fail-open bypass (§4.8)   simulator.failVm, stream.afterTrap/failStream failure
 
 import { FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, GrpcStatus } from "../abi/enums.js";
 import type { HeaderPair } from "../abi/pairs.js";

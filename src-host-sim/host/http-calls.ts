@@ -45,6 +45,8 @@ export interface TrapInfo {
   message: string;
   /** the code passed to WASI proc_exit just before the trap (AssemblyScript abort → 255). */
   procExitCode?: number;
+  /** true when the "trap" was an exception thrown by host code (a simulator bug or a test's foreign function) */
+  hostError?: boolean;
 }
 
 export interface HttpCallDelivery {
@@ -113,6 +115,16 @@ export class HttpCallRegistry {
 
   add(call: HttpCall): void {
     this.calls.push(call);
+  }
+
+  remove(call: HttpCall): void {
+    const i = this.calls.indexOf(call);
+    if (i >= 0) this.calls.splice(i, 1);
+  }
+
+  /** clearAnswered drops every call that is no longer pending. */
+  clearAnswered(): void {
+    this.calls = this.calls.filter((c) => c.state === "pending");
   }
 
   all(): HttpCall[] {

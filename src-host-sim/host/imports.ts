@@ -91,7 +91,17 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
       const ev = sim.trace.enabled
         ? sim.trace.record({ kind: "host-call", name, contextId: cur(), args: args as Array<number | bigint>, depth: Math.max(0, sim.frames.length - 1) })
         : undefined;
-      const result = impl(...args);
+      let result: number | void;
+      try {
+        result = impl(...args);
+      } catch (e) {
+        // A guest trap inside a nested malloc or a HostCallFatal passes through; anything else is a
+        // bug in the host (or a test's foreign function) and is reported as such.
+        if (!(e instanceof HostCallFatal) && !(e instanceof WebAssembly.RuntimeError)) {
+          sim.hostLog(`host function ${module}.${name} threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+        }
+        throw e;
+      }
       if (ev && result !== undefined) ev.result = result;
       return result;
     };
@@ -154,6 +164,10 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
 
   def("proxy_log", "iii:i", (level: number, ptr: number, size: number) => {
     if (level >>> 0 > LogLevel.Critical) return WasmResult.BadArgument;
+    if (level < sim.logLevel) {
+      // Dropped below Envoy's logger level: still validate the range, skip the decoding.
+      return mem.inBounds(ptr >>> 0, size >>> 0) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
+    }
     const msg = mem.readString(ptr, size);
     if (msg === null) return WasmResult.InvalidMemoryAccess;
     sim.recordLog(level as LogLevel, msg, cur());

@@ -80,10 +80,13 @@ export function jsonToPropertyValue(v: JsonValue): PropertyValue {
 
 /** metadataValue: envoy.config.core.v3.Metadata as a message whose filter_metadata is a map. */
 export function metadataValue(filterMetadata: { [ns: string]: { [key: string]: JsonValue } }): PropertyValue {
-  const bytes = encodeMetadata(filterMetadata);
+  let bytes: Uint8Array | null = null;
   return {
     kind: "message",
-    bytes,
+    // encoded on first use: most streams never read their metadata
+    get bytes(): Uint8Array {
+      return (bytes ??= encodeMetadata(filterMetadata));
+    },
     field: (name) => {
       if (name === "filter_metadata") {
         return { kind: "map", entries: new Map(Object.entries(filterMetadata).map(([ns, s]) => [ns, jsonToPropertyValue(s)])) };

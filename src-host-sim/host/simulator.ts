@@ -25,7 +25,7 @@ import { buildImports, EXPECTED_EXPORTS, HostCallFatal, type ImportTable } from 
 import { MetricIds, MetricsStore } from "./metrics.js";
 import { metadataValue, overridesFrom, type PropertyInput, type PropertyValue } from "./properties.js";
 import { SharedDataStore } from "./shared-data.js";
-import { HttpStream, type GuestOutcome, type StreamHost } from "./stream.js";
+import { HttpStream, type ForwardedMessage, type GuestOutcome, type LocalResponse, type RequestDecision, type StreamHost } from "./stream.js";
 import { HostTrace } from "./trace.js";
 
 export type ConfigInput = string | Uint8Array | Record<string, unknown> | unknown[] | null | undefined;
@@ -66,6 +66,12 @@ export interface SimulatorOptions {
   trace?: boolean;
   /** also print module logs at or above this level to stderr */
   echoLogs?: LogLevel | LogLevelName | false;
+  /** called for every recorded log line (after level filtering), e.g. to stream logs from a gateway */
+  onLog?: (record: LogRecord) => void;
+  /** keep log lines in `sim.logs` (default true; long-running hosts turn it off and use onLog) */
+  keepLogs?: boolean;
+  /** keep answered http calls in `sim.httpCalls` (default true; long-running hosts turn it off) */
+  httpCallHistory?: boolean;
 }
 
 export interface StreamOptions {
@@ -76,6 +82,27 @@ export interface StreamOptions {
   destination?: { address: string; port: number };
   protocol?: string;
   connectionId?: number;
+}
+
+/** ProxyWasmSimulator.request input. */
+export interface ExchangeSpec {
+  headers: HeaderInput;
+  body?: string | Uint8Array;
+  trailers?: HeaderInput;
+  stream?: StreamOptions;
+  /** the upstream service: called with what Envoy forwards once the filter lets the request through */
+  upstream?: (req: { headers: HeaderPair[]; body: Uint8Array; trailers: HeaderPair[] }) => Promise<HttpCallResponseInit> | HttpCallResponseInit;
+  /** run on_log/on_done/on_delete at the end (default true) */
+  complete?: boolean;
+}
+
+export interface ExchangeResult {
+  stream: HttpStream;
+  /** null when the request is still undecided once the simulator went idle */
+  decision: RequestDecision | null;
+  localResponse: LocalResponse | undefined;
+  downstream: ForwardedMessage | undefined;
+  upstream: ForwardedMessage | undefined;
 }
 
 export interface LogRecord {
@@ -198,6 +225,9 @@ export class ProxyWasmSimulator implements StreamHost {
   private postScheduled = false;
   private inflight = new Set<Promise<unknown>>();
   private readonly echoLevel: LogLevel | null;
+  private readonly onLog: ((record: LogRecord) => void) | undefined;
+  private readonly keepLogs: boolean;
+  private readonly httpCallHistory: boolean;
   private started = false;
 
   private constructor(abiVersion: AbiVersion, options: SimulatorOptions) {
@@ -212,6 +242,9 @@ export class ProxyWasmSimulator implements StreamHost {
     this.trace = new HostTrace(options.trace ?? true);
     this.logLevel = toLevel(options.logLevel, LogLevel.Trace);
     this.echoLevel = options.echoLogs === undefined || options.echoLogs === false ? null : toLevel(options.echoLogs, LogLevel.Info);
+    this.onLog = options.onLog;
+    this.keepLogs = options.keepLogs ?? true;
+    this.httpCallHistory = options.httpCallHistory ?? true;
     this.pluginConfiguration = configBytes(options.pluginConfiguration);
     this.vmConfiguration = configBytes(options.vmConfiguration);
     this.globalProperties = overridesFrom(options.properties);
@@ -410,6 +443,36 @@ export class ProxyWasmSimulator implements StreamHost {
     return stream;
   }
 
+  /**
+   * request runs a whole exchange: request headers/body/trailers, then — once the filter let the
+   * request through and `upstream` is given — the upstream's response through the filter, then the
+   * end of stream. Call-outs must be answered by cluster handlers (or be answered elsewhere while
+   * this waits): after the request is sent the simulator runs until idle; a request still
+   * undecided then is reported with decision null and left open (no hang).
+   */
+  async request(spec: ExchangeSpec): Promise<ExchangeResult> {
+    const stream = this.newHttpStream(spec.stream ?? {});
+    const body = spec.body === undefined ? undefined : typeof spec.body === "string" ? new TextEncoder().encode(spec.body) : spec.body;
+    stream.sendRequestHeaders(spec.headers, { endOfStream: body === undefined && spec.trailers === undefined });
+    if (body !== undefined) stream.sendRequestBody(body, { endOfStream: spec.trailers === undefined });
+    if (spec.trailers !== undefined) stream.sendRequestTrailers(spec.trailers);
+    await this.idle();
+    const decision = stream.requestDecision;
+    if (decision === "continued" && spec.upstream && !["local-reply", "failed", "reset", "done"].includes(stream.status)) {
+      const up = stream.forwardedUpstream!;
+      const r = await spec.upstream({ headers: up.headers ?? [], body: up.body, trailers: up.trailers ?? [] });
+      const rbody = r.body === undefined ? new Uint8Array(0) : typeof r.body === "string" ? new TextEncoder().encode(r.body) : r.body;
+      const headers = HeaderMap.from(r.headers);
+      if (!headers.has(":status")) headers.add(":status", String(r.status));
+      stream.sendResponseHeaders(headers.pairs(), { endOfStream: rbody.length === 0 && r.trailers === undefined });
+      if (rbody.length > 0) stream.sendResponseBody(rbody, { endOfStream: r.trailers === undefined });
+      if (r.trailers !== undefined) stream.sendResponseTrailers(r.trailers);
+      await this.idle();
+    }
+    if (decision !== null && spec.complete !== false) stream.complete();
+    return { stream, decision, localResponse: stream.localResponse, downstream: stream.sentDownstream, upstream: stream.forwardedUpstream };
+  }
+
   /** @internal */
   streamFinished(stream: HttpStream): void {
     this.streams.delete(stream.contextId);
@@ -498,6 +561,7 @@ export class ProxyWasmSimulator implements StreamHost {
       call.timeoutTimer = null;
     }
     if (r) call.response = r;
+    if (!this.httpCallHistory) this.httpCalls.remove(call);
     if (this.vmFailed() || !this.root.alive) return { delivered: false };
     if (r === null) {
       // Failure (reset, overflow): (root, token, 0, 0, 0) and get_status → 11 "reset".
@@ -597,7 +661,9 @@ export class ProxyWasmSimulator implements StreamHost {
   recordLog(level: LogLevel, message: string, contextId: number): void {
     if (level < this.logLevel) return;
     const phase = this.frames[this.frames.length - 1]?.exportName;
-    this.logs.push(phase !== undefined ? { level, message, contextId, phase } : { level, message, contextId });
+    const record: LogRecord = phase !== undefined ? { level, message, contextId, phase } : { level, message, contextId };
+    if (this.keepLogs) this.logs.push(record);
+    this.onLog?.(record);
     if (this.echoLevel !== null && level >= this.echoLevel) {
       process.stderr.write(`wasm log ${this.pluginName} ${this.rootId} ${this.vmId}: [${LogLevel[level]}] #${contextId} ${message}\n`);
     }
@@ -669,7 +735,7 @@ export class ProxyWasmSimulator implements StreamHost {
       trap = { exportName: name, contextId, message: e instanceof Error ? e.message : String(e) };
       const exit = this.procExits[this.procExits.length - 1];
       if (this.procExits.length > procExitsBefore && exit) trap.procExitCode = exit.code;
-      if (e instanceof HostCallFatal) trap.message = e.message;
+      if (!(e instanceof HostCallFatal) && !(e instanceof WebAssembly.RuntimeError)) trap.hostError = true;
     } finally {
       this.frames.pop();
     }
@@ -699,7 +765,7 @@ export class ProxyWasmSimulator implements StreamHost {
   /** @internal The guest allocator, run as a restricted callback with the VM context (id 0) current. */
   guestMalloc(size: number): number {
     const fn = (this.exports["malloc"] ?? this.exports["proxy_on_memory_allocate"]) as (n: number) => number;
-    const ev = this.trace.enabled ? this.trace.record({ kind: "malloc", name: "malloc", contextId: 0, args: [size], depth: this.frames.length }) : undefined;
+    const ev = this.trace.enabled ? this.trace.record({ kind: "malloc", name: "malloc", contextId: 0, args: [size], depth: Math.max(0, this.frames.length - 1) }) : undefined;
     const prevPhase = this.phase;
     this.phase = "malloc";
     this.frames.push({ contextId: 0, effective: null, exportName: "malloc" });

@@ -579,6 +579,13 @@ export class HttpStream {
       }
       if (d.heldTrailers && d.stopped === "none" && !this.isTerminal()) this.runTrailers(d);
       else if (d.endSeen && !d.bodyReceived && !d.trailers) this.endDirection(d);
+    } else if (d.heldTrailers) {
+      // Trailers held since a StopAll: the body goes on, then the trailers reach this filter.
+      d.stopped = "none";
+      d.bufferingBody = false;
+      this.forwardBody(d, d.held);
+      d.held = EMPTY;
+      this.runTrailers(d);
     } else {
       d.stopped = "none";
       d.bufferingBody = false;

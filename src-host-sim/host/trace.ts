@@ -71,7 +71,7 @@ export class HostTrace {
   format(from = 0): string {
     return this.events
       .slice(from)
-      .map((e) => `${"  ".repeat(e.depth)}${e.kind === "vm-call" ? "→" : e.kind === "host-call" ? "←" : "+"} ${e.name}(${e.args.join(", ")})${e.result !== undefined ? ` = ${e.result}` : ""}${e.detail ? ` ${e.detail}` : ""} #${e.contextId}`)
+      .map((e) => `${"  ".repeat(e.depth + (e.kind === "vm-call" ? 0 : e.kind === "host-call" ? 1 : 2))}${e.kind === "vm-call" ? "→" : e.kind === "host-call" ? "←" : "+"} ${e.name}(${e.args.join(", ")})${e.result !== undefined ? ` = ${e.result}` : ""}${e.detail ? ` ${e.detail}` : ""} #${e.contextId}`)
       .join("\n");
   }
 }

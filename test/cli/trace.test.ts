@@ -62,6 +62,30 @@ describe("trace", () => {
     expect(r.out).toContain("verdict      continue");
   });
 
+  it("--system-answer answers the system fetch: its token and rules are used after the static ones", async () => {
+    const answer = tempFile("porta.json", JSON.stringify({
+      proxy_config: { content: { backend_authentication_type: "service_token", backend_authentication_value: "fetched_token", proxy: { proxy_rules: [
+        { http_method: "GET", pattern: "/", metric_system_name: "hits", delta: 1 },
+        { http_method: "GET", pattern: "/{oops", metric_system_name: "hits", delta: 1 },
+      ] } } },
+    }));
+    const r = await trace("examples/system-fetched.yaml", "GET http://h/?user_key=user_key_demo", "--system-answer", answer);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("  system     GET /admin/api/services/2555417834780/proxy/configs/production/latest.json?access_token=***oken answered 200 from");
+    expect(r.out).toContain("  [fetched 0] GET /: match → hits +1");
+    expect(r.out).toContain("  [fetched 1] GET /{oops: invalid pattern (the module skips this rule)");
+    expect(r.out).toContain("service_token=***oken&user_key=***demo&usage[hits]=1");
+    expect(r.out).toContain("verdict      continue");
+    expect(r.out).not.toContain("  note       ");
+    expect(r.out).not.toContain("atoken");
+  });
+
+  it("without --system-answer, a system-only service has no rules yet (404)", async () => {
+    const r = await trace("examples/system-fetched.yaml", "GET http://h/?user_key=user_key_demo");
+    expect(r.out).toContain("mapping rules (static; none fetched from system)");
+    expect(r.out).toContain('verdict      local reply 404 "No Mapping Rule matched\\n"');
+  });
+
   it("explains an unknown service", async () => {
     const r = await trace("examples/multi-service.yaml", "GET https://other.example.org:443/");
     expect(r.out).toContain('authority    "other.example.org" (normalised)');
@@ -73,5 +97,23 @@ describe("trace", () => {
     const r = await trace(tempFile("bad.yaml", "api: v2\n"), "GET http://h/");
     expect(r.code).toBe(1);
     expect(r.err).toContain('  api: unsupported api version "v2" (expected "v1")');
+  });
+});
+
+describe("trace explanation agrees with what the module did", () => {
+  it.each([
+    ["examples/user-key.yaml", "GET http://h/products/?user_key=user_key_demo"],
+    ["examples/user-key.yaml", "GET http://h/", "-H", "User_Key: abc"],
+    ["examples/app-id-app-key.yaml", "POST http://h/x?app_id=a&app_key=b"],
+    ["examples/app-id-app-key.yaml", "GET http://h/", "-H", "app_id: a"],
+    ["examples/basic-auth.yaml", "GET http://h/", "-H", "Authorization: Basic YWRtaW4=", "-H", "app_key: K"],
+    ["examples/basic-auth-extended.yaml", "GET http://h/", "-H", "Authorization: Basic YWRtaW46"],
+    ["examples/jwt-payload-header.yaml", "GET http://h/", "-H", "x-jwt-payload: eyJhdWQiOlsiYSIsImIiXX0"],
+    ["examples/multi-service.yaml", "GET http://x.apps.example.com/?app_id=a&app_key=b"],
+  ])("%s %s", async (config, request, ...extra) => {
+    const r = await trace(config, request, ...extra);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("  authrep    cluster 3scale-backend");
+    expect(r.out).not.toContain("  note       ");
   });
 });

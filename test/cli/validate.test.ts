@@ -1,4 +1,5 @@
 // `validate`: every problem with file:line:column, JSON path, reason and origin; exit 0/1.
+import { writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cli, tempFile } from "./helpers.js";
 
@@ -85,6 +86,17 @@ describe("validate", () => {
     expect(errors[0]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:4:1: error: \\(root\\): malformed JSON at line 4, column 1`));
   });
 
+  it("gives a JSON file's bytes to the module, so invalid UTF-8 is reported by it alone", async () => {
+    const file = tempFile("latin1.json", "");
+    writeFileSync(file, Buffer.concat([Buffer.from('{"api":"v1'), Buffer.from([0xff]), Buffer.from('"}')]));
+    const r = await cli("validate", file);
+    expect(r.code).toBe(1);
+    const errors = r.out.split("\n").filter((l) => l.includes(": error: "));
+    expect(errors).toHaveLength(1);
+    expect(errors[0].startsWith(`${file}:1:11: error: (root): `)).toBe(true);
+    expect(errors[0].endsWith(" [module]")).toBe(true);
+  });
+
   it("reports a YAML syntax error with its position and exits 1", async () => {
     const file = tempFile("syntax.yaml", "api: v1\nbackend: {upstream: [\n");
     const r = await cli("validate", file);
@@ -140,6 +152,19 @@ spec:
     expect(lines.some((l) => l.startsWith(`${file}:21:40: error: backend.upstream.url: invalid URL: `))).toBe(true);
     expect(lines).toContain(`${file}:22:15: error: services: must not be empty [module, schema]`);
     expect(lines.at(-1)).toMatch(/\(WasmPlugin ns\/bad \(document 3\)\): invalid \(3 error\(s\), 0 warning\(s\)\)/);
+  });
+
+  it("reports a YAML alias bomb as a problem instead of expanding it", async () => {
+    const bomb = "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n";
+    const r = await cli("validate", tempFile("bomb.yaml", bomb));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("error: (root): cannot read the YAML document: ");
+  });
+
+  it("exits 2 when the file is a directory", async () => {
+    const r = await cli("validate", "examples");
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("threescale-wasm-auth validate: cannot read examples: is a directory\n");
   });
 
   it("--json prints a machine-readable report", async () => {

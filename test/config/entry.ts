@@ -99,7 +99,8 @@ export async function porta(body: unknown): Promise<PortaReport> {
 // ---------------------------------------------------------------------------------------------
 // Configuration builders: a minimal valid document, and copies with one part changed.
 
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+/** A JSON document as written in tests; `undefined` members are left out by JSON.stringify (absent). */
+export type Json = null | undefined | boolean | number | string | Json[] | { [k: string]: Json };
 
 export const TOKEN = "s3cr3t-service-token-1234";
 export const SYSTEM_TOKEN = "system-access-token-9876";

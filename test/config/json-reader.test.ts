@@ -124,6 +124,32 @@ describe("malformed input is an error with a 1-based position", () => {
   });
 });
 
+describe("raw surrogates in decoded text (parseJsonString input)", () => {
+  const HIGH = String.fromCharCode(0xd800);
+  const LOW = String.fromCharCode(0xdc00);
+  it.each([
+    { name: "a lone high surrogate inside a string", text: `"a${HIGH}b"`, error: "unpaired surrogate in a string" },
+    { name: "a lone low surrogate inside a string", text: `"${LOW}"`, error: "unpaired surrogate in a string" },
+    { name: "a reversed pair inside a string", text: `"${LOW}${HIGH}"`, error: "unpaired surrogate in a string" },
+    { name: "a lone surrogate outside strings", text: `[${HIGH}]`, error: "unexpected character U+D800, expected a value" },
+  ])("$name is an error", async ({ text, error }) => {
+    // The JS string carries the raw code unit into the module unchanged.
+    const r = await probeJson(text);
+    expect(r.ok).toBe(false);
+    expect(r.error).toBe(error);
+  });
+
+  it("a raw surrogate pair inside a string is one character", async () => {
+    const r = await probeJson('"😀"');
+    expect(r).toMatchObject({ ok: true, value: "😀" });
+  });
+
+  it("escapes in member names are decoded", async () => {
+    const r = await probeJson(String.raw`{"a\u0062\n":1}`);
+    expect(r).toMatchObject({ ok: true, value: { "ab\n": 1 } });
+  });
+});
+
 describe("surrogates", () => {
   it.each([
     { name: "a lone high surrogate escape", text: '"\\ud800"' },

@@ -15,6 +15,7 @@ function seed() {
       {
         id: "S1",
         provider_key: "pk",
+        backend_version: "1",
         service_tokens: ["st-secret"],
         metrics: [{ id: "1", name: "hits" }],
         plans: [{ id: "p", name: "basic", limits: [{ metric: "hits", period: "minute", value: 3 }] }],
@@ -71,7 +72,6 @@ describe("end to end with the backend simulator", () => {
       s.complete();
       await b.flushReports();
     }
-    console.log(b.requests.map((r) => [r.url, r.status, r.responseBody]));
     expect(outcomes).toEqual([200, 200, 200, 429]);
     expect(b.requests).toHaveLength(4);
     expect(b.requests[0]!.path).toBe("/transactions/authrep.xml");

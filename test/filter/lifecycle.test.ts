@@ -9,7 +9,7 @@ describe("module interface (§1.6)", () => {
   it("exports the ABI surface and imports only env.proxy_* and WASI", () => {
     const m = new WebAssembly.Module(readFileSync(modulePath("product")));
     const exports = WebAssembly.Module.exports(m).map((e) => e.name);
-    for (const name of ["proxy_abi_version_0_2_0", "memory", "malloc", "proxy_on_context_create", "proxy_on_vm_start", "proxy_on_configure",
+    for (const name of ["proxy_abi_version_0_2_1", "memory", "malloc", "proxy_on_context_create", "proxy_on_vm_start", "proxy_on_configure",
       "proxy_on_request_headers", "proxy_on_response_headers", "proxy_on_http_call_response", "proxy_on_tick", "proxy_on_done", "proxy_on_delete"]) {
       expect(exports).toContain(name);
     }

@@ -106,3 +106,18 @@ describe("map operations", () => {
     expect(s.forwardedUpstream?.headers).toEqual([[":method", "GET"], [":path", "/rewritten"], [":authority", "api.example.com"], ["x-auth", "ok"]]);
   });
 });
+
+describe("header normalisation", () => {
+  it("adds :scheme, x-forwarded-proto and x-request-id with envoyHeaderDefaults, as the connection manager does", async () => {
+    const sim = await started({ request_headers: "get_pairs 0" }, { envoyHeaderDefaults: true });
+    const s = sim.newHttpStream();
+    s.sendRequestHeaders(GET);
+    expect(result(sim, "get_pairs 0")).toMatch(/^0 :method=GET,:path=\/resource\?x=1,:authority=api\.example\.com,:scheme=http,x-forwarded-proto=http,x-request-id=[0-9a-f-]{36} /);
+  });
+
+  it("adds nothing by default", async () => {
+    const sim = await started({ request_headers: "get_value 0 x-request-id" });
+    sim.newHttpStream().sendRequestHeaders(GET);
+    expect(result(sim, "get_value 0 x-request-id")).toBe(NOT_FOUND);
+  });
+});

@@ -73,7 +73,7 @@ describe("answers", () => {
   });
 
   it("a cluster handler answering \"fail\" fails the call", async () => {
-    const sim = await started({ request_headers: `${CALL}; return 1`, http_call_response: "status" }, { clusters: { backend: async () => "fail" } });
+    const sim = await started({ request_headers: `${CALL}; return 1`, http_call_response: "status" }, { clusters: { backend: async () => "fail" as const } });
     const s = sim.newHttpStream();
     s.sendRequestHeaders(GET);
     await sim.idle();

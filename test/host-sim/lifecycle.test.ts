@@ -1,7 +1,7 @@
 // Lifecycle and context ids as Envoy drives them (proxy-wasm-host.md §4.2, §4.3).
 import { describe, expect, it } from "vitest";
 import { FailState } from "../../src-host-sim/index.js";
-import { GET, result, scripted, scriptText, started } from "./scripted.js";
+import { GET, result, scripted, scriptText, started, type Script } from "./scripted.js";
 
 const vmCalls = (sim: Awaited<ReturnType<typeof scripted>>) =>
   sim.trace.vmCalls().filter((e) => e.name.startsWith("proxy_on_")).map((e) => `${e.name}(${e.args.join(",")})`);
@@ -16,8 +16,8 @@ describe("startup", () => {
   });
 
   it.each([
-    { name: "on_vm_start returning 0 is StartFailed", script: { vm_start: "return 0" }, failState: FailState.StartFailed },
-    { name: "on_configure returning 0 is ConfigureFailed", script: { configure: "return 0" }, failState: FailState.ConfigureFailed },
+    { name: "on_vm_start returning 0 is StartFailed", script: { vm_start: "return 0" } as Script, failState: FailState.StartFailed },
+    { name: "on_configure returning 0 is ConfigureFailed", script: { configure: "return 0" } as Script, failState: FailState.ConfigureFailed },
   ])("$name", async ({ script, failState }) => {
     const sim = await scripted(script, { pluginConfiguration: "x" });
     const r = sim.start();
@@ -73,5 +73,22 @@ describe("streams", () => {
     const sim = await started({});
     const s = sim.newHttpStream();
     expect(s.complete().callbacks).toEqual(["proxy_on_context_create", "proxy_on_log", "proxy_on_done", "proxy_on_delete"]);
+  });
+});
+
+describe("isolation", () => {
+  it("keeps all state per simulator: two VMs interleaved number contexts and tokens independently", async () => {
+    const script = { request_headers: "http_call c :method=GET,:path=/,:authority=a 0; return 1" };
+    const a = await started(script);
+    const b = await started(script);
+    const sa = a.newHttpStream();
+    const sb = b.newHttpStream();
+    sa.sendRequestHeaders(GET);
+    sb.sendRequestHeaders(GET);
+    expect([sa.contextId, sb.contextId]).toEqual([2, 2]);
+    expect([a.httpCalls.last()!.token, b.httpCalls.last()!.token]).toEqual([4, 4]);
+    a.httpCalls.last()!.fail();
+    expect(b.httpCalls.last()!.pending).toBe(true);
+    expect(b.trace.vmCalls("proxy_on_http_call_response")).toHaveLength(0);
   });
 });

@@ -33,13 +33,13 @@ describe("product module", () => {
     const r = stream.sendRequestHeaders([[":method", "GET"], [":path", "/?user_key=k"], [":authority", "api.example.com"]]);
     expect(r.called).toBe(true);
     expect(r.trapped).toBeUndefined();
-    // Whatever the filter decides (call-out or immediate verdict), answering every call-out with
-    // a 200 must lead to a decision without trapping.
-    for (const call of sim.httpCalls.pending()) call.respond({ status: 200, body: "" });
-    await sim.idle();
-    if (stream.requestDecision !== null) {
-      expect(["continued", "local-reply"]).toContain(await stream.whenRequestDecided());
-    }
+    // The filter asks the backend cluster (authrep); a 200 authorizes the request.
+    const calls = sim.httpCalls.pending();
+    expect(calls.map((c) => c.cluster)).toEqual(["backend-cluster"]);
+    expect(calls[0]!.rootContextId).toBe(1);
+    calls[0]!.respond({ status: 200, body: "" });
+    expect(await stream.whenRequestDecided()).toBe("continued");
+    expect(stream.forwardedUpstream?.headers).toContainEqual([":path", "/?user_key=k"]);
     stream.complete();
     expect(sim.vmState.status).toBe("ok");
   });

@@ -49,7 +49,7 @@ describe("path encoding and wasm tokens", () => {
 
 describe("stream attributes", () => {
   it.each([
-    { path: "request/path", expected: "0 /resource?x=1 (size 14)" },
+    { path: "request/path", expected: "0 /resource?x=1 (size 13)" },
     { path: "request/url_path", expected: "0 /resource (size 9)" },
     { path: "request/query", expected: "0 x=1 (size 3)" },
     { path: "request/host", expected: "0 api.example.com (size 15)" },
@@ -114,5 +114,27 @@ describe("stream attributes", () => {
     sim.newHttpStream({ properties: { "upstream\0port": { int64: 443 } } }).sendRequestHeaders(GET);
     expect(result(sim, "get_property xds")).toBe("0 outbound|443||api (size 17)");
     expect(result(sim, "get_property_hex upstream").split(" ")[1]).toBe(i64(443n));
+  });
+});
+
+describe("response attributes in the access-log phase", () => {
+  it("exposes response.code (int64), code_details and request.duration from the virtual clock", async () => {
+    const sim = await started({ log: "get_property_hex response/code; get_property response/code_details; get_property_hex request/duration" });
+    const s = sim.newHttpStream();
+    s.sendRequestHeaders(GET);
+    sim.advanceTime(250);
+    s.sendResponseHeaders([[":status", "201"]], { endOfStream: true });
+    s.complete();
+    expect(result(sim, "get_property_hex response/code").split(" ")[1]).toBe(i64(201n));
+    expect(result(sim, "get_property response/code_details")).toBe("0 via_upstream (size 12)");
+    expect(result(sim, "get_property_hex request/duration").split(" ")[1]).toBe(i64(250_000_000n));
+  });
+
+  it("reports the local reply's details as response.code_details", async () => {
+    const sim = await started({ request_headers: "local_reply 403 access%20denied - -", log: "get_property response/code_details" });
+    const s = sim.newHttpStream();
+    s.sendRequestHeaders(GET);
+    s.complete();
+    expect(result(sim, "get_property response/code_details")).toBe("0 access_denied (size 13)");
   });
 });

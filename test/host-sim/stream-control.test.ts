@@ -67,6 +67,28 @@ describe("continue", () => {
     expect(s.forwardedUpstream!.endOfStream).toBe(true);
   });
 
+  it("holds trailers during a StopAll and hands them to the trailers callback once the body is continued", async () => {
+    const sim = await started({
+      request_headers: `${CALL}; return 1`,
+      http_call_response: "effective $origin; continue 0",
+      request_body: "return 1",
+      request_trailers: "get_value 1 t",
+      tick: "effective 2; continue 0",
+    });
+    const s = sim.newHttpStream();
+    s.sendRequestHeaders(GET, { endOfStream: false });
+    s.sendRequestBody("b", { endOfStream: false });
+    expect(s.sendRequestTrailers([["t", "1"]]).called).toBe(false);
+    sim.httpCalls.last()!.respond({ status: 200 });
+    expect(sim.trace.vmCalls("proxy_on_request_body")).toHaveLength(1);
+    expect(sim.trace.vmCalls("proxy_on_request_trailers")).toHaveLength(0);
+    expect(s.forwardedUpstream?.endOfStream).toBe(false);
+    sim.tick();
+    expect(result(sim, "get_value 1 t")).toBe("0 1");
+    expect(s.forwardedUpstream).toMatchObject({ trailers: [["t", "1"]], endOfStream: true });
+    expect(new TextDecoder().decode(s.forwardedUpstream!.body)).toBe("b");
+  });
+
   it("passes cumulative body sizes after StopIterationAndBuffer, and chunk sizes otherwise", async () => {
     const sim = await started({ request_body: "get_buffer 0 0 100; return 1", "request_body@3": "return 2" });
     const a = sim.newHttpStream();

@@ -8,6 +8,7 @@
 // Callbacks: context_create vm_start configure request_headers request_body request_trailers
 // response_headers response_body response_trailers http_call_response tick queue_ready log done
 // delete. Tokens are space-separated; %XX escapes any byte (%20 space, %3B ';', %00 NUL).
+// `return N` sets the callback's return value; `return_eos A B` returns A at end of stream, else B.
 // Variables: $ctx (callback context), $last (last numeric result), $origin (context that issued
 // the http call being answered), $a1..$a4 (the callback's other arguments).
 import * as imp from "@solo-io/proxy-runtime/assembly/imports";
@@ -202,6 +203,9 @@ function run(t: Array<string>, ret: Array<u32>): void {
   const label = t.join(" ");
   if (cmd == "return") {
     ret[0] = num(t[1]);
+  } else if (cmd == "return_eos") {
+    // return_eos <value at end of stream> <value otherwise> (body callbacks: $a2 is end_of_stream)
+    ret[0] = args[1] != 0 ? num(t[1]) : num(t[2]);
   } else if (cmd == "log") {
     const b = bytesOf(joinFrom(t, 2));
     const st = imp.proxy_log(<usize>num(t[1]), changetype<usize>(b), b.byteLength);

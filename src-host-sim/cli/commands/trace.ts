@@ -6,11 +6,14 @@
 import { readFileSync } from "node:fs";
 import { type Io, EXIT_INVALID, EXIT_OK, UsageError } from "../lib/io.js";
 import { checkWithModule, productWasmPath } from "../lib/module-check.js";
-import { Secrets } from "../lib/secrets.js";
+import { differences, explain, fetchedRulesOf } from "../lib/explain.js";
+import { parseHeader, parseRequestLine } from "../lib/request-line.js";
+import { asObj } from "../lib/data.js";
+import { credentialHeaderNames, maskAuthrepPath, maskQuery, Secrets } from "../lib/secrets.js";
 import { createSimulator } from "../lib/simulator.js";
 import type { StreamOptions } from "../../index.js";
 import { loadFile } from "../lib/source.js";
-import { type Entries, loadEntries, traceOps } from "../lib/testing-entries.js";
+import { loadEntries } from "../lib/testing-entries.js";
 
 export const traceHelp = `Usage: threescale-wasm-auth trace <config> --request 'METHOD URL' [options]
 
@@ -23,12 +26,16 @@ module dispatched, the backend's answer and the final verdict.
   -H, --header 'name: value'   a request header (repeatable)
   --metadata <file.json>       dynamic metadata: {"<filter namespace>": {...}}, e.g.
                                {"envoy.filters.http.jwt_authn": {"verified_jwt": {"azp": "app"}}}
+  --system-answer <file.json>  answer every fetch from 3scale system with this proxy-config JSON
+                               (status 200), e.g. {"proxy_config": {"content": {...}}}; its rules
+                               then count, after the static ones
   --backend-status <code>      the backend's answer to the authrep call (default 200; 409 is sent
                                with 3scale-rejection-reason: limits_exceeded)
   --show-secrets               print service tokens, user keys and app keys in clear
                                (default: *** followed by the last 4 characters)
 
-Fetches from 3scale system are not answered: only static tokens and mapping rules apply.
+Without --system-answer, fetches from 3scale system stay unanswered: only the static token and
+mapping rules apply.
 Exit status: 0 traced (whatever the verdict), 1 invalid configuration, 2 usage error.
 `;
 
@@ -37,39 +44,18 @@ export interface TraceOptions {
   request: string;
   headers: string[];
   metadataFile?: string;
+  systemAnswerFile?: string;
   backendStatus: number;
   showSecrets: boolean;
 }
 
-interface RequestLine {
-  method: string;
-  scheme: string;
-  authority: string;
-  path: string;
-}
-
-export function parseRequestLine(text: string): RequestLine {
-  const m = /^\s*([A-Za-z!#$%&'*+.^_`|~0-9-]+)\s+([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#\s]*)([^#\s]*)(#\S*)?\s*$/.exec(text);
-  if (!m) throw new UsageError(`--request must be 'METHOD URL', e.g. 'GET https://api.example.com/?user_key=k' (got "${text}")`);
-  const rest = m[4] === "" ? "/" : m[4].startsWith("?") ? "/" + m[4] : m[4];
-  return { method: m[1].toUpperCase(), scheme: m[2].toLowerCase(), authority: m[3], path: rest };
-}
-
-export function parseHeader(text: string): [string, string] {
-  const i = text.indexOf(":", text.startsWith(":") ? 1 : 0);
-  if (i <= 0) throw new UsageError(`-H must be 'name: value' (got "${text}")`);
-  return [text.slice(0, i).trim().toLowerCase(), text.slice(i + 1).trim()];
-}
-
-type Obj = Record<string, unknown>;
-const asObj = (v: unknown): Obj => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
-const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const q = (s: string) => JSON.stringify(s);
 
 export async function runTrace(opts: TraceOptions, io: Io): Promise<number> {
   const req = parseRequestLine(opts.request);
   const extra = opts.headers.map(parseHeader);
   const metadata = opts.metadataFile ? readMetadata(opts.metadataFile) : undefined;
+  const systemAnswer = opts.systemAnswerFile ? readText(opts.systemAnswerFile) : undefined;
   const loaded = loadFile(opts.config);
   const doc = loaded.documents[0];
   if (loaded.problems.length > 0 || !doc || !doc.parsed) {
@@ -95,17 +81,24 @@ export async function runTrace(opts: TraceOptions, io: Io): Promise<number> {
   for (const [n, v] of extra) say(`             ${n}: ${credentialHeaders.has(n) ? secrets.reveal(v) : v}`);
   if (doc.label) say(`config       ${doc.label}`);
 
-  explain(config, req, extra, metadata, entries, secrets, say);
+  const fetched = systemAnswer === undefined ? null : fetchedRulesOf(parseOrNull(systemAnswer));
+  const expected = explain(config, req, headers, metadata, fetched, entries, secrets, say);
 
   // The module's own run: configure, send the request, answer its authrep call, read its verdict.
   const backendCluster = String(asObj(asObj(asObj(config.backend).upstream)).name ?? "");
   const sim = await createSimulator(wasm, { pluginConfiguration: doc.moduleInput });
   if (!sim.start().ok) throw new Error("the module rejected a configuration it accepted a moment ago");
+  say("module");
+  const systemCluster = String(asObj(asObj(asObj(config.system).upstream)).name ?? "");
+  for (const fetch of sim.httpCalls.pending().filter((c) => systemAnswer !== undefined && c.cluster === systemCluster)) {
+    fetch.respond({ status: 200, headers: [["content-type", "application/json"]], body: systemAnswer! });
+    say(`  system     ${fetch.method} ${maskAccessToken(fetch.path, secrets)} answered 200 from ${opts.systemAnswerFile}`);
+  }
+  await sim.idle();
   const stream = sim.newHttpStream(metadata ? { metadata: metadata as NonNullable<StreamOptions["metadata"]> } : {});
   const before = new Set(sim.httpCalls.all());
   stream.sendRequestHeaders(headers, { endOfStream: true });
   const call = sim.httpCalls.pending().find((c) => !before.has(c) && c.cluster === backendCluster);
-  say("module");
   if (call) {
     say(`  authrep    cluster ${call.cluster}, timeout ${call.timeoutMs} ms`);
     for (const [n, v] of call.headers) say(`             ${n}: ${n === ":path" ? maskAuthrepPath(v, secrets) : v}`);
@@ -115,6 +108,7 @@ export async function runTrace(opts: TraceOptions, io: Io): Promise<number> {
   } else {
     say("  authrep    none dispatched (the module decided locally)");
   }
+  for (const d of differences(expected, call ? call.path : null)) say(`  note       ${d}`);
   const decided = await withTimeout(stream.whenRequestDecided(), 5000);
   const reply = stream.localResponse;
   if (decided === "continued") say("verdict      continue: the request goes upstream unchanged");
@@ -122,6 +116,27 @@ export async function runTrace(opts: TraceOptions, io: Io): Promise<number> {
   else say(`verdict      ${decided}`);
   io.out(out.join("\n") + "\n");
   return EXIT_OK;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    throw new UsageError(`cannot read ${file}`);
+  }
+}
+
+function parseOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** The system fetch path carries the system token as access_token. */
+function maskAccessToken(path: string, secrets: Secrets): string {
+  return path.replace(/([?&]access_token=)([^&]*)/, (_, name: string, value: string) => name + secrets.reveal(value));
 }
 
 function readMetadata(file: string): Record<string, unknown> {
@@ -150,171 +165,3 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | "undecided
   }
 }
 
-/** explain prints the host-side account of service selection, credentials and mapping rules. */
-function explain(config: Obj, req: RequestLine, extra: Array<[string, string]>, metadata: Obj | undefined, e: Entries, secrets: Secrets, say: (l?: string) => void): void {
-  const authority = e.pipeline.authority(req.authority, req.scheme);
-  say(`authority    ${q(authority)} (normalised)`);
-  const services = asList(config.services).map(asObj);
-  let chosen: Obj | null = null;
-  services.forEach((s, i) => {
-    if (chosen) return;
-    const patterns = s.authorities === undefined || s.authorities === null ? ["*"] : asList(s.authorities);
-    const hit = e.ops.globMatch(JSON.stringify(patterns), authority) === 1;
-    say(`service      services[${i}] id ${q(String(s.id))}: authorities ${JSON.stringify(patterns)} ${hit ? "match → selected" : "do not match"}`);
-    if (hit) chosen = s;
-  });
-  if (!chosen) {
-    say("             no service matches → 403 Unknown service");
-    return;
-  }
-  const service: Obj = chosen;
-  const creds = asObj(service.credentials);
-  say("credentials");
-  const resolve = (kind: string): string[] | null => {
-    const sources = creds[kind];
-    if (sources === undefined || sources === null) {
-      say(`  ${kind}: not configured`);
-      return null;
-    }
-    const list = asList(sources);
-    for (let i = 0; i < list.length; i++) {
-      const stack = traceSource(`${kind}[${i}]`, asObj(list[i]), req, extra, metadata, e, secrets, say);
-      if (stack) return stack;
-    }
-    say(`  ${kind}: no source resolved`);
-    return null;
-  };
-  const userKey = resolve("user_key");
-  const appStack = resolve("app_id");
-  let appKey: string | null = appStack && appStack.length >= 2 ? appStack[1] : null;
-  if (appKey === null && creds.app_key !== undefined && creds.app_key !== null) {
-    const keyStack = resolve("app_key");
-    if (keyStack) appKey = keyStack[0];
-  } else if (appKey !== null) {
-    say("  app_key: taken from the app_id source (its second value); app_key sources not consulted");
-  }
-  if (userKey) say(`  → user_key ${secrets.reveal(userKey[0])}${appStack ? " (user_key wins over app_id)" : ""}`);
-  else if (appStack) say(`  → app_id ${q(appStack[0])}${appKey !== null ? `, app_key ${secrets.reveal(appKey)}` : ", no app_key"}`);
-  else {
-    say("  → no credentials → 403 Authentication parameters missing");
-    return;
-  }
-
-  say("mapping rules (static; rules fetched from system are not simulated)");
-  const usage = new Map<string, number>();
-  const rules = asList(service.mapping_rules).map(asObj);
-  for (let i = 0; i < rules.length; i++) {
-    const r = rules[i];
-    const m = e.pipeline.matchRule(String(r.method), String(r.pattern), req.method, req.path);
-    const usages = asList(r.usages).map(asObj);
-    const text = usages.map((u) => `${u.name} +${u.delta}`).join(", ") || "no usage";
-    say(`  [${i}] ${String(r.method)} ${String(r.pattern)}: ${m === 1 ? `match → ${text}${r.last === true ? " (last: stop)" : ""}` : "no match"}`);
-    if (m === 1) {
-      for (const u of usages) usage.set(String(u.name), (usage.get(String(u.name)) ?? 0) + Number(u.delta));
-      if (r.last === true) break;
-    }
-  }
-  if (usage.size === 0) say("  → no usage → 404 No Mapping Rule matched (unless fetched rules match)");
-  else say(`  → usage ${[...usage].map(([k, v]) => `${k}=${v}`).join(", ")}`);
-}
-
-/** traceSource looks one source up and runs its ops; returns the final stack when it resolves. */
-function traceSource(label: string, source: Obj, req: RequestLine, extra: Array<[string, string]>, metadata: Obj | undefined, e: Entries, secrets: Secrets, say: (l?: string) => void): string[] | null {
-  const show = (stack: string[] | null) => (stack === null ? "fail" : `[${stack.map((v) => q(secrets.reveal(v))).join(", ")}]`);
-  let kind = "";
-  let stack: string[] | null = null;
-  let spec: Obj = {};
-  if (source.header) {
-    kind = "header";
-    spec = asObj(source.header);
-    for (const key of asList(spec.keys).map(String)) {
-      const h = extra.find(([n]) => n === key.toLowerCase());
-      if (h) {
-        stack = [h[1]];
-        say(`  ${label} header ${q(key)}: found → ${show(stack)}`);
-        break;
-      }
-    }
-  } else if (source.query_string) {
-    kind = "query_string";
-    spec = asObj(source.query_string);
-    for (const key of asList(spec.keys).map(String)) {
-      const r = e.pipeline.queryParam(req.path, key);
-      if (r.startsWith("=")) {
-        stack = [r.slice(1)];
-        say(`  ${label} query parameter ${q(key)}: found → ${show(stack)}`);
-        break;
-      }
-    }
-  } else if (source.filter) {
-    kind = "filter";
-    spec = asObj(source.filter);
-    const path = asList(spec.path).map(String);
-    const ns = metadata ? metadata[path[0] ?? ""] : undefined;
-    if (ns !== undefined) {
-      const r = JSON.parse(e.ops.lookupJson(JSON.stringify(ns), JSON.stringify(path.slice(1)), JSON.stringify(asList(spec.keys).map(String)))) as string[] | null;
-      if (r && r.length > 0) {
-        stack = r;
-        say(`  ${label} filter ${JSON.stringify(path)} keys ${JSON.stringify(spec.keys)}: found → ${show(stack)}`);
-      }
-    }
-  }
-  if (stack === null) {
-    say(`  ${label} ${kind || "source"} ${JSON.stringify(spec.keys ?? spec.path ?? [])}: not found`);
-    return null;
-  }
-  const ops = spec.ops;
-  if (ops === undefined || ops === null || asList(ops).length === 0) return stack;
-  const t = traceOps(e.ops, ops, stack);
-  asList(ops).forEach((op, i) => {
-    const step = t.steps[i];
-    const name = typeof op === "string" ? op : JSON.stringify(op);
-    if (step) say(`      ops[${i}] ${name} → ${show(step.stack)}`);
-    else say(`      ops[${i}] ${name} (not run)`);
-  });
-  if (!t.ok) {
-    say(`    ${label} fails; the next source is tried`);
-    return null;
-  }
-  return t.steps.length > 0 ? t.steps[t.steps.length - 1].stack : stack;
-}
-
-/** maskAuthrepPath masks the secret parameters of the authrep :path. */
-export function maskAuthrepPath(path: string, secrets: Secrets): string {
-  if (secrets.reveal("12345") === "12345") return path;
-  return path.replace(/([?&](?:service_token|user_key|app_key)=)([^&]*)/g, (_, name: string, value: string) => name + secrets.reveal(decodeSafe(value)));
-}
-
-function decodeSafe(v: string): string {
-  try {
-    return decodeURIComponent(v);
-  } catch {
-    return v;
-  }
-}
-
-/** Header names any credential source reads: their values may carry secrets. */
-function credentialHeaderNames(config: Obj): Set<string> {
-  const names = new Set<string>();
-  for (const s of asList(config.services).map(asObj)) {
-    for (const kind of ["user_key", "app_id", "app_key"]) {
-      for (const src of asList(asObj(s.credentials)[kind]).map(asObj)) {
-        for (const k of asList(asObj(src.header).keys)) names.add(String(k).toLowerCase());
-      }
-    }
-  }
-  return names;
-}
-
-/** maskQuery masks configured credential query parameters in the request line. */
-function maskQuery(path: string, config: Obj, secrets: Secrets): string {
-  const names = new Set<string>();
-  for (const s of asList(config.services).map(asObj)) {
-    for (const kind of ["user_key", "app_key"]) {
-      for (const src of asList(asObj(s.credentials)[kind]).map(asObj)) {
-        for (const k of asList(asObj(src.query_string).keys)) names.add(String(k));
-      }
-    }
-  }
-  return path.replace(/([?&])([^=&#]+)=([^&#]*)/g, (all, sep: string, name: string, value: string) => (names.has(name) ? `${sep}${name}=${secrets.reveal(value)}` : all));
-}

@@ -108,8 +108,13 @@ async function validateDocument(loaded: LoadedFile, doc: ConfigDocument, schemaO
   if (!schemaOnly) {
     verdict = await checkWithModule(doc.moduleInput);
     for (const m of verdict.problems) {
-      const at = m.path === null || !doc.parsed ? positionInMessage(m.reason) : undefined;
+      // A syntax error names its own line and column; every other problem is found by its path.
+      const at = m.reason.startsWith("malformed JSON") ? positionInMessage(m.reason) : undefined;
       add(m.severity, m.path, m.path === null ? "(root)" : formatPath(m.path), m.reason, "module", at);
+    }
+    if (!verdict.accepted && !verdict.problems.some((p) => p.severity === "error")) {
+      // Rejected without a diagnostic (a trap, or a module that says nothing): say so.
+      add("error", [], "(root)", verdict.trap ? `the module trapped: ${verdict.trap}` : "the module rejected the configuration without a diagnostic", "module");
     }
   }
 
@@ -118,7 +123,10 @@ async function validateDocument(loaded: LoadedFile, doc: ConfigDocument, schemaO
     for (let i = problems.length - 1; i >= 0; i--) if (problems[i].origins.length === 1 && problems[i].origins[0] === "parse") problems.splice(i, 1);
   }
 
-  if (doc.parsed) {
+  // When the module could not even parse the bytes (invalid UTF-8, lone surrogate, nesting), the
+  // schema would only be judging the reader's repaired copy of them.
+  const unparsable = verdict?.problems.some((p) => p.pathText === "(root)" && p.reason.startsWith("malformed JSON")) ?? false;
+  if (doc.parsed && !unparsable) {
     const empty = doc.value === undefined || doc.value === null;
     const schemaProblems = empty ? [{ path: [] as PathSegment[], reason: "empty configuration", onKey: false }] : validateSchema(doc.value);
     for (const s of schemaProblems) {

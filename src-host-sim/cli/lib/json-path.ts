@@ -20,6 +20,7 @@ export function formatPath(segments: readonly PathSegment[]): string {
 /** parsePath reads the module's notation back into segments; null when it is not a path. */
 export function parsePath(text: string): PathSegment[] | null {
   if (text === "(root)") return [];
+  if (text === "") return null;
   const segments: PathSegment[] = [];
   let i = 0;
   while (i < text.length) {

@@ -24,6 +24,8 @@ export interface ModuleVerdict {
   /** The summary line (`configuration accepted: …` / `configuration rejected: …`), if logged. */
   summary: string | null;
   logs: string[];
+  /** Set when the module trapped instead of answering (a module bug: nothing may trap). */
+  trap?: string;
 }
 
 export function productWasmPath(): string {
@@ -33,11 +35,12 @@ export function productWasmPath(): string {
 }
 
 /** checkWithModule gives `input` to a fresh module instance as its plugin configuration. */
-export async function checkWithModule(input: string, wasm = productWasmPath()): Promise<ModuleVerdict> {
+export async function checkWithModule(input: string | Uint8Array, wasm = productWasmPath()): Promise<ModuleVerdict> {
   const sim = await createSimulator(wasm, { pluginConfiguration: input, clusters: {} });
   const started = sim.start();
   const logs = sim.logs.map((l) => l.message);
-  return { accepted: started.ok, ...readDiagnostics(logs), logs };
+  const trap = started.trapped ? `${started.trapped.exportName}: ${started.trapped.message}` : undefined;
+  return { accepted: started.ok, ...readDiagnostics(logs), logs, ...(trap ? { trap } : {}) };
 }
 
 /** readDiagnostics picks the configuration diagnostics out of the module's log lines. */

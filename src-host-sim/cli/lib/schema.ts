@@ -105,6 +105,7 @@ function translate(e: ErrorObject, root: unknown): SchemaProblem | null {
       return at(`integer out of range (${s.minimum}..${s.maximum})`);
     }
     case "enum":
+      if (data === null) return null; // the type error already says "missing required field"
       if (parent === compiledSchema!.properties.api) return at(`unsupported api version ${JSON.stringify(data)} (expected "v1")`);
       if (parent === defs.operationName) return at(operationNameReason(String(data)));
       return at(`invalid value ${JSON.stringify(data)}`);

@@ -16,10 +16,11 @@ export interface ConfigDocument {
   /** The configuration as data (undefined when a WasmPlugin has no pluginConfig). */
   value: unknown;
   /**
-   * The exact bytes the module receives: the JSON text itself for a .json file (as Envoy passes
-   * a StringValue), otherwise JSON.stringify of the YAML data (as Istio converts pluginConfig).
+   * The exact bytes the module receives: the file's bytes for a .json file (as Envoy passes a
+   * StringValue; invalid UTF-8 included), otherwise JSON.stringify of the YAML data (as Istio
+   * converts pluginConfig).
    */
-  moduleInput: string;
+  moduleInput: string | Uint8Array;
   doc: Document.Parsed;
   /** False when the text did not parse (only the module's own verdict can then be shown). */
   parsed: boolean;
@@ -41,9 +42,9 @@ export interface LoadedFile {
   problems: SourceProblem[];
 }
 
-export function readSource(file: string): string {
+export function readSource(file: string): Uint8Array {
   try {
-    return readFileSync(file, "utf8");
+    return readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : String((e as Error).message);
@@ -55,7 +56,8 @@ function looksLikeJson(file: string, text: string): boolean {
   return extname(file).toLowerCase() === ".json" || /^\s*[{[]/.test(text) && extname(file).toLowerCase() !== ".yaml" && extname(file).toLowerCase() !== ".yml";
 }
 
-export function loadFile(file: string, text = readSource(file)): LoadedFile {
+export function loadFile(file: string, bytes: Uint8Array = readSource(file)): LoadedFile {
+  const text = new TextDecoder().decode(bytes);
   const lineCounter = new LineCounter();
   const problems: SourceProblem[] = [];
   // uniqueKeys: false lets the document parse, so duplicates are reported with their path below.
@@ -82,25 +84,37 @@ export function loadFile(file: string, text = readSource(file)): LoadedFile {
       }
     }
   }
+  // Turning YAML into data can fail on purpose-built input (alias bombs): a problem, not a crash.
+  const data = new Map<Document.Parsed, unknown>();
+  if (!json && problems.length === 0) {
+    for (const d of list) {
+      try {
+        data.set(d, d.toJS());
+      } catch (e) {
+        const { line, col } = at(d.range?.[0] ?? 0);
+        problems.push({ line, column: col, path: null, message: `cannot read the YAML document: ${firstLine(String((e as Error).message))}` });
+      }
+    }
+  }
   const documents: ConfigDocument[] = [];
   if (json && problems.length > 0) {
     // The module still gets the text: its own report of the syntax error is the reference.
-    documents.push({ label: "", prefix: [], value: undefined, moduleInput: text, doc: list[0], parsed: false });
+    documents.push({ label: "", prefix: [], value: undefined, moduleInput: bytes, doc: list[0], parsed: false });
   }
   if (problems.length === 0) {
     const nonEmpty = list.filter((d) => d.contents !== null);
-    const plugins = json ? [] : nonEmpty.filter((d) => isWasmPlugin(d.toJS()));
+    const plugins = json ? [] : nonEmpty.filter((d) => isWasmPlugin(data.get(d)));
     if (json && isWasmPlugin(jsonValue)) {
       const data = jsonValue as { spec?: { pluginConfig?: unknown } };
       const value = data.spec?.pluginConfig;
       documents.push({ label: "WasmPlugin (JSON)", prefix: ["spec", "pluginConfig"], value, moduleInput: value === undefined || value === null ? "" : JSON.stringify(value), doc: list[0], parsed: true });
     } else if (json) {
-      documents.push({ label: "", prefix: [], value: jsonValue, moduleInput: text, doc: list[0], parsed: true });
+      documents.push({ label: "", prefix: [], value: jsonValue, moduleInput: bytes, doc: list[0], parsed: true });
     } else if (plugins.length > 0) {
       for (const d of plugins) {
-        const data = d.toJS() as { metadata?: { name?: unknown; namespace?: unknown }; spec?: { pluginConfig?: unknown } };
-        const name = [data.metadata?.namespace, data.metadata?.name].filter((x) => typeof x === "string").join("/");
-        const value = data.spec?.pluginConfig;
+        const manifest = data.get(d) as { metadata?: { name?: unknown; namespace?: unknown }; spec?: { pluginConfig?: unknown } };
+        const name = [manifest.metadata?.namespace, manifest.metadata?.name].filter((x) => typeof x === "string").join("/");
+        const value = manifest.spec?.pluginConfig;
         documents.push({
           label: `WasmPlugin ${name || "(unnamed)"}${list.length > 1 ? ` (document ${list.indexOf(d) + 1})` : ""}`,
           prefix: ["spec", "pluginConfig"],
@@ -114,7 +128,7 @@ export function loadFile(file: string, text = readSource(file)): LoadedFile {
       throw new UsageError(`${file}: ${nonEmpty.length} YAML documents but none is a WasmPlugin; give one configuration per file`);
     } else {
       const d = nonEmpty[0] ?? list[0];
-      const value = d ? d.toJS() : undefined;
+      const value = d ? data.get(d) : undefined;
       documents.push({ label: "", prefix: [], value, moduleInput: value === undefined || value === null ? "" : JSON.stringify(value), doc: d as Document.Parsed, parsed: true });
     }
     for (const d of documents) if (d.doc) problems.push(...duplicateMembers(d.doc, lineCounter));

@@ -1,0 +1,103 @@
+// The credentials object and its sources (configuration.md §8, §8.1): which lookups feed
+// user_key, app_id and app_key, each with its compiled op program.
+import { CredentialSource, Credentials, SourceKind } from "./model";
+import { Diagnostics, indexPath, memberPath } from "./diagnostics";
+import { JsonKind, JsonValue } from "./json";
+import {
+  arrayMember, E_EMPTY, expectedGot, inNameList, objectMember, OPTIONAL, present, REQUIRED, stringArray,
+  W_UNKNOWN, warnUnknownMembers,
+} from "./fields";
+import { asciiLower } from "./ascii";
+import { compileOps } from "../ops/engine";
+
+const CREDENTIAL_FIELDS = "user_key|app_id|app_key";
+const SOURCE_TYPES = "header|query_string|filter";
+const KEYED_SOURCE_FIELDS = "keys|ops";
+const FILTER_SOURCE_FIELDS = "path|keys|ops";
+
+export function compileCredentials(node: JsonValue, path: string, diag: Diagnostics): Credentials {
+  const c = new Credentials();
+  warnUnknownMembers(node, path, CREDENTIAL_FIELDS, diag);
+  c.userKey = compileSourceList(node, "user_key", path, diag);
+  c.appId = compileSourceList(node, "app_id", path, diag);
+  c.appKey = compileSourceList(node, "app_key", path, diag);
+  if (present(node, "user_key") == null && present(node, "app_id") == null) {
+    diag.error(path, "at least one of user_key or app_id is required");
+  }
+  return c;
+}
+
+function compileSourceList(node: JsonValue, name: string, path: string, diag: Diagnostics): Array<CredentialSource> | null {
+  const arr = arrayMember(node, name, path, OPTIONAL, diag);
+  if (arr == null) return null;
+  const listPath = memberPath(path, name);
+  const out = new Array<CredentialSource>();
+  const items = arr.items;
+  if (items.length == 0) diag.warn(listPath, "never resolves");
+  for (let i = 0, n = items.length; i < n; i++) {
+    const source = compileSource(unchecked(items[i]), indexPath(listPath, i), diag);
+    if (source != null) out.push(source);
+  }
+  return out;
+}
+
+/** compileSource reads one lookup query: exactly one of header, query_string, filter (§8.1). */
+function compileSource(node: JsonValue, path: string, diag: Diagnostics): CredentialSource | null {
+  if (node.kind != JsonKind.Object) {
+    diag.error(path, expectedGot("object", node));
+    return null;
+  }
+  const found = new Array<string>();
+  const keys = node.keys;
+  const values = node.values;
+  for (let i = 0, n = keys.length; i < n && i < values.length; i++) {
+    const k = unchecked(keys[i]);
+    if (!inNameList(k, SOURCE_TYPES)) {
+      diag.warn(memberPath(path, k), W_UNKNOWN);
+      continue;
+    }
+    if (unchecked(values[i]).kind != JsonKind.Null && !found.includes(k)) found.push(k);
+  }
+  if (found.length == 0) {
+    diag.error(path, "expected exactly one of header, query_string, filter");
+    return null;
+  }
+  if (found.length > 1) {
+    diag.error(path, "more than one source type (" + found.join(", ") + ")");
+    return null;
+  }
+  const type = unchecked(found[0]);
+  const spec = objectMember(node, type, path, REQUIRED, diag);
+  if (spec == null) return null;
+  const specPath = memberPath(path, type);
+  const source = new CredentialSource();
+  if (type == "filter") {
+    source.kind = SourceKind.Filter;
+    warnUnknownMembers(spec, specPath, FILTER_SOURCE_FIELDS, diag);
+    const filterPath = arrayMember(spec, "path", specPath, REQUIRED, diag);
+    if (filterPath != null) {
+      source.path = stringArray(filterPath, memberPath(specPath, "path"), diag);
+      if (filterPath.items.length == 0) diag.error(memberPath(specPath, "path"), E_EMPTY);
+    }
+    const filterKeys = arrayMember(spec, "keys", specPath, REQUIRED, diag);
+    if (filterKeys != null) source.keys = stringArray(filterKeys, memberPath(specPath, "keys"), diag);
+  } else {
+    const isHeader = type == "header";
+    source.kind = isHeader ? SourceKind.Header : SourceKind.QueryString;
+    warnUnknownMembers(spec, specPath, KEYED_SOURCE_FIELDS, diag);
+    const keysNode = arrayMember(spec, "keys", specPath, REQUIRED, diag);
+    if (keysNode != null) {
+      const keysPath = memberPath(specPath, "keys");
+      const names = stringArray(keysNode, keysPath, diag);
+      if (keysNode.items.length == 0) diag.warn(keysPath, "never resolves");
+      // Header names are compared case-insensitively (D20): store them lower-cased, as hosts
+      // deliver request header names.
+      if (isHeader) {
+        for (let i = 0, n = names.length; i < n; i++) names[i] = asciiLower(unchecked(names[i]));
+      }
+      source.keys = names;
+    }
+  }
+  source.ops = compileOps(present(spec, "ops"), memberPath(specPath, "ops"), diag);
+  return source;
+}

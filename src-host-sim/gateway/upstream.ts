@@ -1,0 +1,50 @@
+// The demo upstream: answers every request with a JSON echo of what it received, so a client
+// of the gateway sees exactly what passed the filter.
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface EchoUpstream {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startEchoUpstream(port = 0, host = "127.0.0.1"): Promise<EchoUpstream> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const headers: Record<string, string> = {};
+      for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+        const k = req.rawHeaders[i]!.toLowerCase();
+        headers[k] = headers[k] === undefined ? req.rawHeaders[i + 1]! : `${headers[k]}, ${req.rawHeaders[i + 1]}`;
+      }
+      const body = JSON.stringify({ method: req.method, path: req.url, headers, body: Buffer.concat(chunks).toString("utf8") });
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 5000;
+  await listen(server, port, host);
+  const addr = server.address() as AddressInfo;
+  return {
+    url: `http://${addr.address}:${addr.port}/`,
+    server,
+    close: () => closeServer(server),
+  };
+}
+
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+export function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise<void>((resolve) => server.close(() => resolve()));
+}
