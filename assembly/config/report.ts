@@ -7,6 +7,40 @@ import { Config, CredentialSource, MappingRule, SourceKind, Upstream } from "./m
 import { PortaParseResult } from "./porta";
 
 /**
+ * joinLinear joins strings in one allocation. Array<string>#join is quadratic when compiled with
+ * --shrinkLevel >= 1 (AssemblyScript then falls back to `result += part`), and reports can be
+ * megabytes long.
+ */
+export function joinLinear(parts: Array<string>, separator: string): string {
+  const n = parts.length;
+  if (n == 0) return "";
+  const sepBytes = <usize>separator.length << 1;
+  let total: usize = sepBytes * <usize>(n - 1);
+  for (let i = 0; i < n; i++) total += <usize>unchecked(parts[i]).length << 1;
+  const out = changetype<string>(__new(total, idof<string>()));
+  let at = changetype<usize>(out);
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && sepBytes > 0) {
+      memory.copy(at, changetype<usize>(separator), sepBytes);
+      at += sepBytes;
+    }
+    const part = unchecked(parts[i]);
+    const bytes = <usize>part.length << 1;
+    memory.copy(at, changetype<usize>(part), bytes);
+    at += bytes;
+  }
+  return out;
+}
+
+function jsonObject(members: Array<string>): string {
+  return "{" + joinLinear(members, ",") + "}";
+}
+
+function jsonArray(items: Array<string>): string {
+  return "[" + joinLinear(items, ",") + "]";
+}
+
+/**
  * jsonQuote writes `s` as a JSON string literal, copying runs that need no escape in one piece
  * (reports can hold megabytes of text; per-character concatenation would be quadratic in GC work).
  */
@@ -33,7 +67,7 @@ export function jsonQuote(s: string): string {
   if (runStart == 0) return "\"" + s + "\"";
   if (n > runStart) parts.push(s.substring(runStart, n));
   parts.push("\"");
-  return parts.join("");
+  return joinLinear(parts, "");
 }
 
 /** dumpJsonValue writes a value as compact JSON, members in document order (duplicates kept). */
@@ -50,13 +84,13 @@ export function dumpJsonValue(v: JsonValue): string {
     case JsonKind.Array: {
       const parts = new Array<string>();
       for (let i = 0, n = v.items.length; i < n; i++) parts.push(dumpJsonValue(unchecked(v.items[i])));
-      return "[" + parts.join(",") + "]";
+      return jsonArray(parts);
     }
     default: {
       const parts = new Array<string>();
       const n = v.keys.length < v.values.length ? v.keys.length : v.values.length;
       for (let i = 0; i < n; i++) parts.push(jsonQuote(unchecked(v.keys[i])) + ":" + dumpJsonValue(unchecked(v.values[i])));
-      return "{" + parts.join(",") + "}";
+      return jsonObject(parts);
     }
   }
 }
@@ -74,7 +108,7 @@ export function dumpResult(r: JsonParseResult): string {
 function strings(list: Array<string>): string {
   const parts = new Array<string>();
   for (let i = 0, n = list.length; i < n; i++) parts.push(jsonQuote(unchecked(list[i])));
-  return "[" + parts.join(",") + "]";
+  return jsonArray(parts);
 }
 
 function field(name: string, json: string): string {
@@ -82,11 +116,11 @@ function field(name: string, json: string): string {
 }
 
 function upstreamReport(u: Upstream): string {
-  return "{" + [
+  return jsonObject([
     field("name", jsonQuote(u.name)), field("url", jsonQuote(u.url)), field("timeout", u.timeoutMs.toString()),
     field("scheme", jsonQuote(u.scheme)), field("authority", jsonQuote(u.authority)),
     field("basePath", jsonQuote(u.basePath)), field("query", jsonQuote(u.query)),
-  ].join(",") + "}";
+  ]);
 }
 
 function sourcesReport(list: Array<CredentialSource> | null): string {
@@ -95,9 +129,9 @@ function sourcesReport(list: Array<CredentialSource> | null): string {
   for (let i = 0, n = list.length; i < n; i++) {
     const s = unchecked(list[i]);
     const kind = s.kind == SourceKind.Header ? "header" : s.kind == SourceKind.QueryString ? "query_string" : "filter";
-    parts.push("{" + [field("kind", jsonQuote(kind)), field("keys", strings(s.keys)), field("path", strings(s.path)), field("ops", s.ops.length.toString())].join(",") + "}");
+    parts.push(jsonObject([field("kind", jsonQuote(kind)), field("keys", strings(s.keys)), field("path", strings(s.path)), field("ops", s.ops.length.toString())]));
   }
-  return "[" + parts.join(",") + "]";
+  return jsonArray(parts);
 }
 
 export function rulesReport(rules: Array<MappingRule>): string {
@@ -109,13 +143,13 @@ export function rulesReport(rules: Array<MappingRule>): string {
       const u = unchecked(r.usages[k]);
       usages.push("{" + field("name", jsonQuote(u.name)) + "," + field("delta", u.delta.toString()) + "}");
     }
-    parts.push("{" + [
+    parts.push(jsonObject([
       field("method", jsonQuote(r.method)), field("any", r.anyMethod ? "true" : "false"),
-      field("pattern", jsonQuote(r.pattern.source)), field("usages", "[" + usages.join(",") + "]"),
+      field("pattern", jsonQuote(r.pattern.source)), field("usages", jsonArray(usages)),
       field("last", r.last ? "true" : "false"),
-    ].join(",") + "}");
+    ]));
   }
-  return "[" + parts.join(",") + "]";
+  return jsonArray(parts);
 }
 
 /** reportConfig: {ok, errors, warnings, config: summary of the compiled model or null}. */
@@ -127,38 +161,38 @@ export function reportConfig(config: Config | null, diag: Diagnostics): string {
       const s = unchecked(config.services[i]);
       const globs = new Array<string>();
       for (let k = 0, m = s.authorities.globs.length; k < m; k++) globs.push(unchecked(s.authorities.globs[k]).source);
-      services.push("{" + [
+      services.push(jsonObject([
         field("id", jsonQuote(s.id)), field("token", jsonQuote(s.token)), field("environment", jsonQuote(s.environment)),
         field("authorities", strings(globs)),
-        field("credentials", "{" + [
+        field("credentials", jsonObject([
           field("user_key", sourcesReport(s.credentials.userKey)), field("app_id", sourcesReport(s.credentials.appId)),
           field("app_key", sourcesReport(s.credentials.appKey)),
-        ].join(",") + "}"),
+        ])),
         field("mapping_rules", rulesReport(s.mappingRules)),
-      ].join(",") + "}");
+      ]));
     }
     const system = config.system;
-    const systemReport = system == null ? "null" : "{" + [
+    const systemReport = system == null ? "null" : jsonObject([
       field("upstream", upstreamReport(system.upstream)), field("token", jsonQuote(system.token)),
       field("ttl", system.ttlSeconds.toString()),
-    ].join(",") + "}";
-    summary = "{" + [
+    ]);
+    summary = jsonObject([
       field("backend", "{" + field("upstream", upstreamReport(config.backend.upstream)) + "," + field("optionsHeader", jsonQuote(config.backend.optionsHeader)) + "}"),
       field("system", systemReport),
-      field("services", "[" + services.join(",") + "]"),
-    ].join(",") + "}";
+      field("services", jsonArray(services)),
+    ]);
   }
-  return "{" + [
+  return jsonObject([
     field("ok", config != null && diag.ok ? "true" : "false"), field("errors", strings(diag.errors)),
     field("warnings", strings(diag.warnings)), field("config", summary),
-  ].join(",") + "}";
+  ]);
 }
 
 /** reportPorta: {ok, error, token, rules, warnings}. */
 export function reportPorta(r: PortaParseResult): string {
   const a = r.answer;
   if (a == null) return "{" + field("ok", "false") + "," + field("error", jsonQuote(r.error)) + "}";
-  return "{" + [
+  return jsonObject([
     field("ok", "true"), field("token", jsonQuote(a.token)), field("rules", rulesReport(a.rules)), field("warnings", strings(a.warnings)),
-  ].join(",") + "}";
+  ]);
 }

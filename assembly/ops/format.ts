@@ -2,7 +2,7 @@
 // try the lookups in order (§5); the first that resolves wins and its strings are pushed in order.
 import { JSON_MAX_DEPTH, JsonValue, parseJsonString } from "../config/json";
 import { decodeStruct } from "../util/protobuf";
-import { chargeChars, MAX_STACK, Op, Run } from "./core";
+import { MAX_STACK, Op, Run } from "./core";
 import { structuredLookup } from "./lookup";
 
 /** Lookup is one `{path, keys}` object. */
@@ -19,8 +19,8 @@ export class FormatOp extends Op {
 
   apply(stack: Array<string>, run: Run): Array<string> | null {
     const t = stack.pop();
-    // Parsing allocates a node per value: charge a unit per character, not per 8.
-    if (!chargeChars(run, t.length << 3)) return null;
+    // Parsing allocates a node per value: charge 16 units per character, not 1 per 8.
+    if (!run.charge(<i64>t.length << 4)) return null;
     let root: JsonValue | null;
     if (this.protobuf) {
       root = decodeStruct(String.UTF8.encode(t));

@@ -3,7 +3,8 @@
 import { jsonQuote } from "../config/diagnostics";
 import { logAt } from "../host/log";
 import { mask } from "../util/secrets";
-import { chargeChars, copyStack, MAX_STACK, MAX_VALUE_LENGTH, Op, OpProgram, Run, runProgram, topOf } from "./core";
+import { chargeChars, MAX_STACK, MAX_VALUE_LENGTH, Op, OpProgram, Run, runProgram } from "./core";
+import { joinStrings } from "./text";
 
 /** resolveIndex maps a Ruby-style index to 0..len-1, or -1 when out of range. */
 // @ts-ignore: decorator
@@ -44,7 +45,7 @@ export class JoinOp extends Op {
       return null;
     }
     if (!chargeChars(run, <i32>total)) return null;
-    const joined = stack.join(this.separator);
+    const joined = joinStrings(stack, this.separator);
     stack.length = 1;
     unchecked((stack[0] = joined));
     return stack;
@@ -207,6 +208,8 @@ export class FlatMapOp extends Op {
 
   apply(stack: Array<string>, run: Run): Array<string> | null {
     const out = new Array<string>();
+    // One small stack is allocated per value.
+    if (!run.charge(<i64>stack.length * 4)) return null;
     for (let i = 0, n = stack.length; i < n; i++) {
       const r = runProgram(this.program, [unchecked(stack[i])], run);
       if (r === null) return null;
@@ -229,6 +232,7 @@ export class SelectOp extends Op {
 
   apply(stack: Array<string>, run: Run): Array<string> | null {
     const out = new Array<string>();
+    if (!run.charge(<i64>stack.length * 4)) return null;
     for (let i = 0, n = stack.length; i < n; i++) {
       const v = unchecked(stack[i]);
       if (runProgram(this.program, [v], run) !== null) out.push(v);
@@ -256,5 +260,5 @@ export class ValuesOp extends Op {
 export function formatValuesLine(id: string, stack: Array<string>): string {
   const parts = new Array<string>(stack.length);
   for (let i = 0, n = stack.length; i < n; i++) unchecked((parts[i] = jsonQuote(mask(unchecked(stack[i])))));
-  return "[3scale-auth/stack] values at " + jsonQuote(id) + ": [" + parts.join(", ") + "]";
+  return "[3scale-auth/stack] values at " + jsonQuote(id) + ": [" + joinStrings(parts, ", ") + "]";
 }

@@ -2,7 +2,7 @@
 // so they return the stack as it is.
 import { GlobSet } from "../util/glob";
 import { newString, scalarCount } from "../util/utf8";
-import { chargeChars, MAX_STACK, MAX_VALUE_LENGTH, Op, Run, topOf } from "./core";
+import { chargeChars, MAX_STACK, MAX_VALUE_LENGTH, Op, Run, topOf, UNITS_PER_ALLOCATION } from "./core";
 
 /** strlen: min ≤ len(t) ≤ max, in characters (utf8) or UTF-8 bytes. Bounds are -1 when absent. */
 @final
@@ -102,8 +102,9 @@ export class SplitOp extends Op {
       run.abort();
       return null;
     }
-    // Each piece is an allocation: charge them too (splitting into characters is the costly case).
-    if (!run.charge(<i64>(stack.length - before))) return null;
+    // Each piece is an allocation, far dearer than scanning a character: splitting a 64 KiB value
+    // into characters must not be nearly free for the budget.
+    if (!run.charge(<i64>(stack.length - before) * UNITS_PER_ALLOCATION)) return null;
     return stack;
   }
 
@@ -211,35 +212,42 @@ export class ReplaceOp extends Op {
       return null;
     }
     if (!chargeChars(run, <i32>outLen)) return null;
-    const parts = new Array<string>();
+    // Build the result in place: its length is known, so one allocation and plain copies.
+    const out = newString(<i32>outLen);
+    const dst = changetype<usize>(out);
+    const src = changetype<usize>(t);
+    const wp = changetype<usize>(w);
+    const wBytes = <usize>w.length << 1;
+    let o: usize = 0; // output offset in bytes
+    let pos = 0; // input position in code units
     let done: u32 = 0;
-    if (pl == 0) {
-      let pos = 0;
-      while (done < count) {
-        parts.push(w);
-        done++;
-        if (pos >= n) break;
-        const next = nextBoundary(t, pos, n);
-        parts.push(t.substring(pos, next));
-        pos = next;
-        if (done >= count) {
-          break;
-        }
-      }
-      if (pos < n) parts.push(t.substring(pos));
-    } else {
-      let pos = 0;
-      while (done < count) {
-        const at = t.indexOf(pat, pos);
+    while (done < count) {
+      let at: i32;
+      if (pl == 0) at = pos;
+      else {
+        at = t.indexOf(pat, pos);
         if (at < 0) break;
-        parts.push(t.substring(pos, at));
-        parts.push(w);
-        done++;
+      }
+      const seg = <usize>(at - pos) << 1;
+      memory.copy(dst + o, src + (<usize>pos << 1), seg);
+      o += seg;
+      memory.copy(dst + o, wp, wBytes);
+      o += wBytes;
+      done++;
+      if (pl == 0) {
+        if (at >= n) { pos = n; break; }
+        // Copy the character after the insertion point (a surrogate pair stays whole).
+        const next = nextBoundary(t, at, n);
+        const cb = <usize>(next - at) << 1;
+        memory.copy(dst + o, src + (<usize>at << 1), cb);
+        o += cb;
+        pos = next;
+      } else {
         pos = at + pl;
       }
-      if (pos < n) parts.push(t.substring(pos));
     }
-    unchecked((stack[stack.length - 1] = parts.join("")));
+    memory.copy(dst + o, src + (<usize>pos << 1), <usize>(n - pos) << 1);
+    unchecked((stack[stack.length - 1] = out));
     return stack;
   }
 }

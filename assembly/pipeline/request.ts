@@ -143,11 +143,20 @@ export function buildRequestView(headers: HeaderMap, metadata: MetadataSource): 
   v.method = toUpperAscii(method);
   v.rawPath = path;
   let scheme = headers.get(":scheme");
-  if (scheme === null) scheme = headers.get("x-forwarded-proto");
+  if (scheme === null) {
+    // The first x-forwarded-proto value: a proxy chain may have appended more ("https, http").
+    const xfp = headers.get("x-forwarded-proto");
+    if (xfp !== null) scheme = firstListElement(xfp);
+  }
   v.scheme = scheme === null ? "https" : toLowerAscii(scheme);
   const authority = headers.get(":authority");
   v.authority = normalizeAuthority(authority === null ? "" : authority, v.scheme);
   return v;
+}
+
+function firstListElement(v: string): string {
+  const comma = v.indexOf(",");
+  return comma < 0 ? v.trim() : v.substring(0, comma).trim();
 }
 
 /** normalizeAuthority lower-cases and drops the scheme's default port (§3). */

@@ -150,7 +150,8 @@ export class AuthStream {
 
   /** onResponseHeaders adds `powered-by: 3scale` (replace semantics, §2.3). */
   onResponseHeaders(): u32 {
-    replaceHeader(MAP_RESPONSE_HEADERS, POWERED_BY_KEY, POWERED_BY_VALUE);
+    const status = replaceHeader(MAP_RESPONSE_HEADERS, POWERED_BY_KEY, POWERED_BY_VALUE);
+    if (status != STATUS_OK) logAt(LOG_DEBUG, "response: powered-by not set (status " + status.toString() + ")");
     return HEADERS_CONTINUE;
   }
 

@@ -74,3 +74,10 @@ export function portaRuleCount(body: string): i32 {
   const a = r.answer;
   return a == null ? -1 : a.rules.length;
 }
+
+/** compileServiceCount compiles a configuration and returns its service count, or -(error count) (for benchmarks: no report). */
+export function compileServiceCount(json: string): i32 {
+  const diag = new Diagnostics();
+  const config = compileConfig(String.UTF8.encode(json), diag);
+  return config == null ? -diag.errors.length : config.services.length;
+}

@@ -6,6 +6,7 @@ import { Diagnostics, jsonQuote } from "../config/diagnostics";
 import { dumpJsonValue } from "../config/report";
 import { compileOps, OpProgram, runOps, traceOps as traceProgram } from "../ops/engine";
 import { structuredLookup } from "../ops/lookup";
+import { joinStrings, quoteJson } from "../ops/text";
 import { compileGlobSet } from "../util/glob";
 import { decodeBase64 } from "../util/base64";
 import { decodeMetadataNamespace, decodeStruct } from "../util/protobuf";
@@ -47,8 +48,8 @@ function readStrings(json: string): Array<string> | null {
 function stringsJson(s: Array<string> | null): string {
   if (s === null) return "null";
   const parts = new Array<string>(s.length);
-  for (let i = 0, n = s.length; i < n; i++) parts[i] = jsonQuote(s[i]);
-  return "[" + parts.join(",") + "]";
+  for (let i = 0, n = s.length; i < n; i++) parts[i] = quoteJson(s[i]);
+  return "[" + joinStrings(parts, ",") + "]";
 }
 
 function diagJson(d: Diagnostics): string {
@@ -86,7 +87,7 @@ export function traceOps(opsJson: string, stackJson: string): string {
     parts[i] = "{\"op\":" + jsonQuote(steps[i].op) + ",\"stack\":" + stringsJson(steps[i].stack) + "}";
   }
   const ok = stack.length > 0 && steps.length == n && (n == 0 || steps[n - 1].stack !== null);
-  return "{\"ok\":" + (ok ? "true" : "false") + "," + diagJson(c.diag) + ",\"steps\":[" + parts.join(",") + "]}";
+  return "{\"ok\":" + (ok ? "true" : "false") + "," + diagJson(c.diag) + ",\"steps\":[" + joinStrings(parts, ",") + "]}";
 }
 
 /**

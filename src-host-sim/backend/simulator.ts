@@ -16,6 +16,8 @@ export interface BackendSimulatorOptions {
   host?: string;
   /** 0 (default) = ephemeral */
   port?: number;
+  /** keep only the last N received requests (default: all; long-running gateways bound it) */
+  maxRecordedRequests?: number;
 }
 
 export interface ReceivedRequest {
@@ -111,6 +113,8 @@ export class BackendSimulator {
       responseHeaders: res.headers,
       responseBody: res.body,
     });
+    const max = this.options.maxRecordedRequests ?? Infinity;
+    if (this.requests.length > max) this.requests.splice(0, this.requests.length - max);
     return res;
   }
 
@@ -212,9 +216,11 @@ export class BackendSimulator {
     return this.store.errors.filter((e) => serviceId === undefined || e.serviceId === serviceId);
   }
 
-  /** Back to the seed: counters, states, queued reports and recorded requests all cleared. */
+  /** Back to the seed (file or object): counters, states, queued reports and recorded requests. */
   reset(): void {
-    this.store = loadSeed(this.seedSource).store;
+    // A prebuilt Seed cannot be re-read: its counters and error log are cleared instead.
+    if (isSeed(this.seedSource)) this.store.clearCounters();
+    else this.store = loadSeed(this.seedSource).store;
     this.queue = [];
     this.requests.length = 0;
   }

@@ -34,7 +34,7 @@ export function loadPluginConfig(path: string): PluginConfigFile {
   try {
     doc = parseYaml(text);
   } catch (e) {
-    throw new GatewayError(`${path}: invalid YAML: ${(e as Error).message.split("\n")[0]}`);
+    throw new GatewayError(`${path}: invalid YAML: ${(e as Error).message.split("\n")[0]!.replace(/:\s*$/, "")}`);
   }
   if (isObj(doc) && doc["kind"] === "WasmPlugin") {
     const spec = doc["spec"];

@@ -7,7 +7,7 @@ import { Agent, type IncomingMessage, type Server, type ServerResponse, createSe
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BackendSimulator, systemClock } from "../backend/index.js";
+import { BackendSimulator, type Clock, systemClock } from "../backend/index.js";
 import { type HttpStream, type LogLevelName, type LogRecord, ProxyWasmSimulator, SimulatorLoadError, VirtualClock } from "../index.js";
 import { SeedError, seedFromFile } from "../seed/seed.js";
 import { SystemSimulator } from "../system/index.js";
@@ -38,6 +38,8 @@ export interface GatewayOptions {
   /** module log lines at or above this level go to onLog (default "warn") */
   logLevel?: LogLevelName;
   onLog?: (line: string) => void;
+  /** the backend simulator's clock (tests pin it so per-minute limits are deterministic) */
+  backendClock?: Clock;
   /** how long start() waits for the first system fetches (ms, default 3000) */
   systemWarmupMs?: number;
 }
@@ -95,7 +97,13 @@ export class Gateway {
       for (const stop of started.reverse()) await stop().catch(() => {});
     };
     try {
-      const backend = new BackendSimulator({ seed, clock: systemClock, host, port: options.backendPort ?? 0 });
+      const backend = new BackendSimulator({
+        seed,
+        clock: options.backendClock ?? systemClock,
+        host,
+        port: options.backendPort ?? 0,
+        maxRecordedRequests: 1000,
+      });
       await backend.start();
       started.push(() => backend.stop());
       const system = new SystemSimulator({ seed, host, port: options.systemPort ?? 0 });
@@ -124,9 +132,11 @@ export class Gateway {
 
       const minLevel = LEVEL_NAMES.indexOf(options.logLevel ?? "warn");
       const errors: string[] = [];
+      // Until the gateway is up, module errors go into the one-line start error instead.
+      let live = false;
       const onLog = (r: LogRecord) => {
-        if (r.level >= 4) errors.push(r.message);
-        if (r.level >= minLevel) options.onLog?.(`[${LEVEL_NAMES[r.level] ?? r.level}] ${r.message}`);
+        if (!live && r.level >= 4) errors.push(r.message);
+        if (live && r.level >= minLevel) options.onLog?.(`[${LEVEL_NAMES[r.level] ?? r.level}] ${r.message}`);
       };
       const clock = new VirtualClock(Date.now());
       let sim: ProxyWasmSimulator;
@@ -172,6 +182,7 @@ export class Gateway {
         if (lag > 0) clock.advance(lag);
       }, 50);
       gw.pump.unref();
+      live = true;
       return gw;
     } catch (e) {
       await cleanup();
@@ -223,7 +234,21 @@ export class Gateway {
     });
     stream.sendRequestHeaders(headers, { endOfStream: body.length === 0 });
     if (body.length > 0) stream.sendRequestBody(body, { endOfStream: true });
-    const decision = await stream.whenRequestDecided();
+    // A module that pauses without ever deciding would hold the client forever: give up after 60 s.
+    let timer: NodeJS.Timeout | undefined;
+    const decision = await Promise.race([
+      stream.whenRequestDecided(),
+      new Promise<"stuck">((r) => {
+        timer = setTimeout(() => r("stuck"), 60_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (decision === "stuck") {
+      stream.reset();
+      res.writeHead(504, { "content-type": "text/plain" });
+      res.end("the filter did not decide within 60 s\n");
+      return;
+    }
     if (decision === "reset") {
       res.destroy();
       return;

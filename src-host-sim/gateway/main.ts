@@ -84,7 +84,7 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv): Parsed {
         break;
       }
       default:
-        throw new GatewayError(`unknown argument "${arg}"\n${USAGE}`);
+        throw new GatewayError(`unknown argument "${arg}" (see --help)`);
     }
   }
   return { options, help };

@@ -23,6 +23,7 @@
 // body buffering while paused, cumulative sizes (§4.3)          stream.runBody/continueDirection   stream-control, response-path
 // local reply: deferred, forces stop, headers, details (§4.5)   imports.ts, stream.executeLocalReply, below stream-control
 // local reply re-enters the encoder chain (§4.5)                stream.deliverLocalReply           stream-control
+// local reply to a gRPC request is trailers-only (§4.5)         grpcLocalReplyHeaders below        stream-control
 // http calls on the root, tokens 4, 8…, never inline (§3.5)     imports.ts proxy_http_call, simulator.deliverHttpCall http-calls
 // call failure (root, token, 0,0,0) + status 11 "reset" (§4.4)  simulator.runHttpCallResponse     http-calls
 // call timeout → successful 504 from the virtual clock (§4.4)   simulator.registerHttpCall         http-calls
@@ -88,6 +89,51 @@ export function localReplyHeaders(status: number, additional: ReadonlyArray<Head
   if (bodyLength > 0) {
     h.replace("content-length", String(bodyLength));
     if (!h.has("content-type")) h.add("content-type", "text/plain");
+  }
+  return h;
+}
+
+/** Envoy Grpc::Utility::httpToGrpcStatus: the gRPC status of a local reply that names none. */
+export function httpToGrpcStatus(httpStatus: number): number {
+  switch (httpStatus) {
+    case 400:
+      return GrpcStatus.Internal;
+    case 401:
+      return GrpcStatus.Unauthenticated;
+    case 403:
+      return GrpcStatus.PermissionDenied;
+    case 404:
+      return GrpcStatus.Unimplemented;
+    case 429:
+    case 502:
+    case 503:
+    case 504:
+      return GrpcStatus.Unavailable;
+    default:
+      return GrpcStatus.Unknown;
+  }
+}
+
+/** A request is gRPC when its content-type starts with application/grpc (Envoy Grpc::Common::isGrpcRequestHeaders). */
+export function isGrpcRequest(requestHeaders: HeaderMap | null): boolean {
+  return (requestHeaders?.get("content-type") ?? "").toLowerCase().startsWith("application/grpc");
+}
+
+/**
+ * The local reply to a gRPC request is trailers-only (§4.5): :status 200, content-type
+ * application/grpc, grpc-status (given, or mapped from the HTTP status) and grpc-message (the body,
+ * percent-encoded as Envoy does: bytes outside 0x20..0x7e and '%').
+ */
+export function grpcLocalReplyHeaders(httpStatus: number, grpcStatus: number | null, body: Uint8Array, additional: ReadonlyArray<HeaderPair>): HeaderMap {
+  const h = new HeaderMap();
+  h.add(":status", "200");
+  for (const [k, v] of additional) h.add(k.toLowerCase(), v);
+  h.replace("content-type", "application/grpc");
+  h.add("grpc-status", String(grpcStatus ?? httpToGrpcStatus(httpStatus)));
+  if (body.length > 0) {
+    let msg = "";
+    for (const b of body) msg += b < 0x20 || b > 0x7e || b === 0x25 ? `%${b.toString(16).toUpperCase().padStart(2, "0")}` : String.fromCharCode(b);
+    h.add("grpc-message", msg);
   }
   return h;
 }

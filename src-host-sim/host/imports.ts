@@ -4,7 +4,7 @@
 // `wasi_unstable` and `wasi_snapshot_preview1`. `env.abort` is NOT provided (Envoy does not).
 
 import { BufferType, LogLevel, MapType, StreamType, WasiErrno, WasmResult, type AbiVersion } from "../abi/enums.js";
-import { deserializeHeaderPairs, deserializeHeaderPairsBytes, serializeHeaderPairs } from "../abi/pairs.js";
+import { deserializeHeaderPairs, serializeHeaderPairs } from "../abi/pairs.js";
 import { decodePropertyPath } from "../abi/property-path.js";
 import type { FuncSig, ValType } from "../abi/wasm-binary.js";
 import { CLOSE_STREAM_DETAILS, HTTP_CALL_TOKEN_STEP, INITIALIZE_ALLOWED, localReplyGrpcStatus, MALLOC_ALLOWED, sanitizeDetails } from "./envoy.js";
@@ -588,4 +588,3 @@ function wasiImports(sim: ProxyWasmSimulator, module: string, wrap: Wrap): Recor
   return out;
 }
 
-export { deserializeHeaderPairsBytes };

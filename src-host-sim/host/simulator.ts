@@ -11,7 +11,7 @@ import type { HeaderPair } from "../abi/pairs.js";
 import type { JsonValue } from "../abi/protobuf.js";
 import { readModuleSignatures, sigEquals, sigToString, type FuncSig } from "../abi/wasm-binary.js";
 import { VirtualClock } from "./clock.js";
-import { HTTP_CALL_FAILURE_STATUS, HTTP_CALL_TIMEOUT_BODY, HTTP_CALL_TOKEN_STEP, type LifecycleOrder } from "./envoy.js";
+import { HTTP_CALL_FAILURE_STATUS, HTTP_CALL_TIMEOUT_BODY, type LifecycleOrder } from "./envoy.js";
 import { HeaderMap, type HeaderInput } from "./headers.js";
 import {
   HttpCall,

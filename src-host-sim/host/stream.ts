@@ -13,6 +13,8 @@ import {
   convertTrailersStatus,
   END_OF_STREAM_ORDER,
   FAIL_CLOSED_REPLY,
+  grpcLocalReplyHeaders,
+  isGrpcRequest,
   localReplyHeaders,
   type LifecycleOrder,
 } from "./envoy.js";
@@ -45,6 +47,8 @@ export interface LocalResponse {
   grpcStatus: number | null;
   /** true for the fail-closed reply Envoy sends after a VM failure */
   failClosed: boolean;
+  /** the request was gRPC: the reply on the wire is trailers-only (:status 200, grpc-status, grpc-message) */
+  grpc: boolean;
 }
 
 export interface PhaseResult {
@@ -711,11 +715,13 @@ export class HttpStream {
   }
 
   private toLocalResponse(r: PendingLocalReply, failClosed: boolean): LocalResponse {
-    const headers = localReplyHeaders(r.status, r.additional, r.body.length);
+    const grpc = isGrpcRequest(this.req.headers);
+    const headers = grpc ? grpcLocalReplyHeaders(r.status, r.grpcStatus, r.body, r.additional) : localReplyHeaders(r.status, r.additional, r.body.length);
     return {
       status: r.status,
       body: r.body,
       bodyText: UTF8_DECODER.decode(r.body),
+      grpc,
       headers: headers.pairs(),
       additionalHeaders: r.additional.map(([k, v]) => [k.toLowerCase(), v]),
       details: r.details,
@@ -724,8 +730,10 @@ export class HttpStream {
     };
   }
 
-  private deliverLocalReply(lr: LocalResponse): void {
-    this.localResponse = lr;
+  private deliverLocalReply(reply: LocalResponse): void {
+    // What goes on the wire: a gRPC local reply carries its body in grpc-message, not as data.
+    const lr = reply.grpc ? { ...reply, body: EMPTY } : reply;
+    this.localResponse = reply;
     this.codeDetails = lr.details;
     this.status = "local-reply";
     this.decide("local-reply");

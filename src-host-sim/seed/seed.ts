@@ -187,7 +187,7 @@ export function seedFromYaml(text: string, source = "seed"): Seed {
   try {
     doc = parseYaml(text);
   } catch (e) {
-    throw new SeedError(`${source}: invalid YAML: ${(e as Error).message.split("\n")[0]}`);
+    throw new SeedError(`${source}: invalid YAML: ${(e as Error).message.split("\n")[0]!.replace(/:\s*$/, "")}`);
   }
   try {
     return seedFromObject(doc);

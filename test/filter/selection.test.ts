@@ -21,6 +21,8 @@ describe("service selection by normalised authority (§3)", () => {
     ["http", "0.0.0.0:80", [], true],
     [null, "web.app:80", [["x-forwarded-proto", "http"]], true],
     [null, "web.app:80", [["x-forwarded-proto", "HTTP"]], true],
+    [null, "web.app:80", [["x-forwarded-proto", "http, https"]], true],
+    [null, "web.app:80", [["x-forwarded-proto", "https"], ["x-forwarded-proto", "http"]], false],
     [null, "web.app:443", [], true],
     ["https", "0a0b0c0", [], false],
     ["http", "web.app", [], true],

@@ -93,6 +93,15 @@ describe("root lifecycle and foreign functions", () => {
   });
 });
 
+describe("host errors", () => {
+  it("reports an exception thrown by host code (here a test's foreign function) as a hostError trap, with a host log line", async () => {
+    const sim = await started({ tick: "foreign boom x" }, { foreignFunctions: { boom: () => { throw new Error("kaboom"); } } });
+    const r = sim.tick();
+    expect(r.trapped).toMatchObject({ exportName: "proxy_on_tick", hostError: true, message: "kaboom" });
+    expect(sim.hostLogs.some((l) => l.startsWith("host function env.proxy_call_foreign_function threw: Error: kaboom"))).toBe(true);
+  });
+});
+
 describe("trace", () => {
   it("records every host↔VM call with arguments and statuses, so a test can pin host calls per request", async () => {
     const sim = await started({ request_headers: "get_value 0 :path; add 0 x-a 1" });

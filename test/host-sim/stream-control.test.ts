@@ -191,6 +191,20 @@ describe("local reply", () => {
     expect(s.forwardedUpstream).toBeUndefined();
   });
 
+  it.each([
+    { name: "the module's gRPC status", reply: "local_reply 403 denied no%20access - 7", grpcStatus: "7" },
+    { name: "a status mapped from HTTP when the module names none (401 → 16)", reply: "local_reply 401 denied bad%25key -", grpcStatus: "16" },
+  ])("answers a gRPC request trailers-only with $name", async ({ reply, grpcStatus }) => {
+    const sim = await started({ request_headers: reply }, { localReplyThroughFilter: false });
+    const s = sim.newHttpStream();
+    s.sendRequestHeaders([[":method", "POST"], [":path", "/pkg.Svc/Call"], [":authority", "a"], ["content-type", "application/grpc"]]);
+    const headers = Object.fromEntries(s.sentDownstream!.headers!);
+    expect(headers).toMatchObject({ ":status": "200", "content-type": "application/grpc", "grpc-status": grpcStatus });
+    expect(headers["grpc-message"]).toBe(reply.includes("%25") ? "bad%25key" : "no access");
+    expect(s.sentDownstream!.body).toHaveLength(0);
+    expect(s.localResponse).toMatchObject({ grpc: true });
+  });
+
   it("records a second local reply on the same stream as a warning; the first one wins", async () => {
     const sim = await started({ request_headers: "local_reply 403 a - -; local_reply 500 b - -" });
     const s = sim.newHttpStream();

@@ -1,0 +1,204 @@
+// `npm run bench`: the filter's cost in the host simulator, as ratios to the no-op proxy-runtime
+// module built with the same compiler and flags (measured in the same run), plus configure time,
+// module size, memory over 1,000,000 requests and host calls per request. Figures, not tests:
+// targets are printed with PASS/MISS beside them and never fail the run.
+//
+//   node dist/bench/run.js [--quick] [--cycles N] [--write-configs]
+//     --quick          fewer rounds and 100,000 memory cycles (a smoke run)
+//     --cycles N       request cycles of the memory figure (default 1,000,000)
+//     --write-configs  also write the benchmark configurations to bench/configs/
+import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import { pathToFileURL } from "node:url";
+import { LogLevel, ProxyWasmSimulator } from "../src-host-sim/index.js";
+import {
+  CASE_REQUESTS,
+  JWT_METADATA,
+  basicAuthExtendedConfig,
+  largeConfig,
+  oidcConfig,
+  userKeyConfig,
+} from "./lib/configs.js";
+import { BenchCase, type CaseSpec } from "./lib/cycle.js";
+import { countCalls, type CallCounts } from "./lib/hostcalls.js";
+import { interleavedRounds, median, nowMs } from "./lib/measure.js";
+import { ROOT, ensureNoopModule, ensureProductModule } from "./lib/paths.js";
+import { formatFloor, runFloorBenchmark } from "./floor.js";
+
+interface Options {
+  quick: boolean;
+  memoryCycles: number;
+  writeConfigs: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const quick = argv.includes("--quick");
+  const i = argv.indexOf("--cycles");
+  const memoryCycles = i >= 0 ? Number(argv[i + 1]) : quick ? 100_000 : 1_000_000;
+  return { quick, memoryCycles, writeConfigs: argv.includes("--write-configs") };
+}
+
+const KIB = 1024;
+const verdict = (ok: boolean): string => (ok ? "PASS" : "MISS");
+const fmt = (n: number, d = 2): string => n.toFixed(d);
+
+interface CaseDef {
+  key: string;
+  label: string;
+  spec: CaseSpec;
+  target?: number;
+}
+
+function caseDefs(product: string, noop: string): CaseDef[] {
+  return [
+    { key: "floor", label: "floor: no-op proxy-runtime module", spec: { name: "floor", wasmPath: noop, rootId: "floor", request: CASE_REQUESTS.userKey(3), expect: "passthrough" } },
+    { key: "a", label: "(a) user_key in query, 3 rules", target: 2.0, spec: { name: "(a)", wasmPath: product, config: userKeyConfig(3), request: CASE_REQUESTS.userKey(3), expect: "continued" } },
+    { key: "b", label: "(b) Basic-auth extended §13.4, 10 rules", spec: { name: "(b)", wasmPath: product, config: basicAuthExtendedConfig(10), request: CASE_REQUESTS.basicAuth(10), expect: "continued" } },
+    { key: "c", label: "(c) OIDC jwt_authn metadata, 50 rules", target: 3.0, spec: { name: "(c)", wasmPath: product, config: oidcConfig(50), request: CASE_REQUESTS.oidc(50), metadata: JWT_METADATA, expect: "continued" } },
+    { key: "d", label: "(d) denied: no credentials → 403", spec: { name: "(d)", wasmPath: product, config: userKeyConfig(3), request: CASE_REQUESTS.denied(3), expect: "local-reply", expectStatus: 403 } },
+    { key: "a-debug", label: "(a) at log level debug (diagnosis)", spec: { name: "(a) debug", wasmPath: product, config: userKeyConfig(3), request: CASE_REQUESTS.userKey(3), expect: "continued", logLevel: LogLevel.Debug } },
+  ];
+}
+
+function writeConfigs(): void {
+  const dir = resolve(ROOT, "bench/configs");
+  mkdirSync(dir, { recursive: true });
+  const files: Record<string, unknown> = {
+    "a-user-key-3-rules.json": userKeyConfig(3),
+    "b-basic-auth-extended-10-rules.json": basicAuthExtendedConfig(10),
+    "c-oidc-50-rules.json": oidcConfig(50),
+    "large-10-services.json": largeConfig(10),
+  };
+  for (const [name, doc] of Object.entries(files)) writeFileSync(resolve(dir, name), JSON.stringify(doc, null, 2) + "\n");
+  console.log(`wrote ${Object.keys(files).length} configurations to bench/configs/`);
+}
+
+interface ConfigureFigure {
+  services: number;
+  bytes: number;
+  firstMs: number;
+  medianMs: number;
+  pages: number;
+  accepted: boolean;
+}
+
+async function configureTime(product: string, services: number, repeats: number): Promise<ConfigureFigure> {
+  const bytes = new TextEncoder().encode(JSON.stringify(largeConfig(services)));
+  const sim = await ProxyWasmSimulator.create(product, { rootId: "threescale-wasm-auth", pluginConfiguration: bytes, logLevel: LogLevel.Info, trace: false, keepLogs: true });
+  let t0 = nowMs();
+  const r = sim.start();
+  const firstMs = nowMs() - t0;
+  const accepted = r.ok && sim.logs.some((l) => l.message.startsWith("configuration accepted"));
+  if (!accepted) {
+    const errs = sim.logs.filter((l) => l.message.startsWith("invalid configuration")).slice(0, 3).map((l) => l.message);
+    console.log(`  ! the ${services}-service configuration was rejected: ${errs.join("; ")}`);
+  }
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    t0 = nowMs();
+    sim.reconfigure(bytes);
+    times.push(nowMs() - t0);
+  }
+  return { services, bytes: bytes.length, firstMs, medianMs: median(times), pages: sim.memoryPages, accepted };
+}
+
+interface MemoryFigure {
+  cycles: number;
+  pagesBefore: number;
+  pagesAfter1000: number;
+  pagesAfter: number;
+  seconds: number;
+}
+
+async function memoryRun(spec: CaseSpec, cycles: number): Promise<MemoryFigure> {
+  const c = await BenchCase.create(spec);
+  const pagesBefore = c.sim.memoryPages;
+  let pagesAfter1000 = pagesBefore;
+  const t0 = nowMs();
+  for (let i = 1; i <= cycles; i++) {
+    c.cycle();
+    if (i === 1000) pagesAfter1000 = c.sim.memoryPages;
+  }
+  if (c.sim.vmState.status !== "ok") throw new Error(`VM failed during the memory run: ${c.sim.vmState.reason}`);
+  return { cycles, pagesBefore, pagesAfter1000, pagesAfter: c.sim.memoryPages, seconds: (nowMs() - t0) / 1000 };
+}
+
+function header(): string {
+  const cpu = cpus();
+  return `threescale-wasm-auth bench — ${new Date().toISOString()} — node ${process.version} — ${cpu[0]?.model ?? "unknown CPU"} × ${cpu.length} cores`;
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.writeConfigs) writeConfigs();
+  console.log(header());
+  const [product, noop] = [await ensureProductModule(), await ensureNoopModule()];
+  const defs = caseDefs(product, noop);
+
+  // ---- per-request cost -------------------------------------------------------------------
+  const cases: Record<string, BenchCase> = {};
+  for (const d of defs) {
+    cases[d.key] = await BenchCase.create(d.spec);
+    cases[d.key]!.cycle(); // validates the case (throws if it does not end as expected)
+  }
+  const warm = opts.quick ? 1000 : 5000;
+  for (const d of defs) for (let i = 0; i < warm; i++) cases[d.key]!.cycle();
+  const rounds = opts.quick ? 5 : 11;
+  const perRound = opts.quick ? 1000 : 4000;
+  const fns = Object.fromEntries(defs.map((d) => [d.key, () => cases[d.key]!.cycle()]));
+  const res = interleavedRounds(fns, "floor", rounds, perRound);
+  const counts: Record<string, CallCounts> = {};
+  for (const d of defs) counts[d.key] = await countCalls(d.spec);
+
+  console.log(`\nPer-request cost (${rounds} interleaved rounds × ${perRound} cycles after ${warm} warm-up; ratio = median of per-round case/floor)`);
+  console.log(`${"case".padEnd(42)} ${"µs/req".padStart(8)} ${"ratio".padStart(7)} ${"range".padStart(13)} ${"target".padStart(7)}  ${"".padEnd(4)}  ${"host".padStart(5)} ${"vm".padStart(4)} ${"malloc".padStart(6)}`);
+  for (const d of defs) {
+    const k = d.key;
+    const [lo, hi] = res.ratioRange[k]!;
+    const ratio = res.ratio[k]!;
+    const target = d.target !== undefined ? `≤ ${fmt(d.target, 1)}×` : "";
+    const pass = d.target !== undefined ? verdict(ratio <= d.target) : "";
+    const c = counts[k]!;
+    console.log(
+      `${d.label.padEnd(42)} ${fmt(res.medianMicros[k]!).padStart(8)} ${(fmt(ratio) + "×").padStart(7)} ${`${fmt(lo)}–${fmt(hi)}`.padStart(13)} ${target.padStart(7)}  ${pass.padEnd(4)}  ${fmt(c.hostCalls, 1).padStart(5)} ${fmt(c.vmCalls, 1).padStart(4)} ${fmt(c.mallocs, 1).padStart(6)}`,
+    );
+  }
+  console.log(`\nHost calls per request by kind (traced steady-state cycles; "host" = VM→host imports, "vm" = host→VM exports)`);
+  for (const d of defs) {
+    console.log(`  ${d.key.padEnd(8)} ${counts[d.key]!.byName.map(([n, v]) => `${n.replace(/^proxy_/, "")} ${Number.isInteger(v) ? v : fmt(v, 1)}`).join(", ")}`);
+  }
+
+  // ---- configure time ---------------------------------------------------------------------
+  console.log(`\nConfigure time (services × 50 rules × 3 credential sources with 5-op pipelines; on_configure, first and median of re-configures)`);
+  console.log(`${"services".padStart(8)} ${"JSON".padStart(10)} ${"first ms".padStart(9)} ${"median ms".padStart(10)} ${"pages".padStart(6)}  target`);
+  for (const n of opts.quick ? [10, 100] : [10, 100, 1000]) {
+    const f = await configureTime(product, n, n >= 1000 ? 3 : 7);
+    const target = n === 100 ? `≤ 50 ms  ${verdict(f.accepted && f.medianMs <= 50)}` : "";
+    console.log(`${String(n).padStart(8)} ${`${fmt(f.bytes / KIB, 0)} KiB`.padStart(10)} ${fmt(f.firstMs, 1).padStart(9)} ${fmt(f.medianMs, 1).padStart(10)} ${String(f.pages).padStart(6)}  ${target}${f.accepted ? "" : " (REJECTED)"}`);
+  }
+
+  // ---- module size ------------------------------------------------------------------------
+  const wasm = readFileSync(product);
+  const gz = gzipSync(wasm, { level: 9 }).length;
+  const noopBytes = statSync(noop).size;
+  console.log(`\nModule size`);
+  console.log(`  build/threescale_wasm_auth.wasm  ${fmt(wasm.length / KIB, 1)} KiB (gzip -9: ${fmt(gz / KIB, 1)} KiB)  target ≤ 120 KiB  ${verdict(wasm.length <= 120 * KIB)}`);
+  console.log(`  build/test/noop.wasm (floor)     ${fmt(noopBytes / KIB, 1)} KiB`);
+
+  // ---- memory -----------------------------------------------------------------------------
+  const mem = await memoryRun(defs[1]!.spec, opts.memoryCycles);
+  const ratio = mem.pagesAfter / mem.pagesAfter1000;
+  console.log(`\nMemory: ${mem.cycles.toLocaleString("en-US")} request cycles of case (a) in ${fmt(mem.seconds, 1)} s`);
+  console.log(`  linear memory pages: ${mem.pagesBefore} after configure, ${mem.pagesAfter1000} after 1,000 cycles, ${mem.pagesAfter} after ${mem.cycles.toLocaleString("en-US")} (${fmt(ratio)}× ≤ 2× → ${verdict(ratio <= 2)})`);
+  const floor = await runFloorBenchmark(opts.quick ? 20_000 : 100_000, noop);
+  console.log("  " + formatFloor(floor).split("\n").join("\n  "));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
