@@ -275,13 +275,19 @@ export class AffixOp extends Op {
 /** glob: t matches any of the patterns; an empty list never matches. */
 @final
 export class GlobOp extends Op {
-  /** Total tokens of all patterns: matching costs about |t| × tokens steps. */
+  /**
+   * Cost weight of the patterns: matching costs about |t| × tokens steps. Patterns over 63
+   * tokens leave the bit-parallel matcher (util/glob.ts) and cost several times more per step.
+   */
   private tokens: i64 = 0;
 
   constructor(public set: GlobSet) {
     super("glob");
     const globs = set.globs;
-    for (let i = 0, n = globs.length; i < n; i++) this.tokens += <i64>unchecked(globs[i]).tokens.length + 1;
+    for (let i = 0, n = globs.length; i < n; i++) {
+      const tk = <i64>unchecked(globs[i]).tokens.length;
+      this.tokens += tk > 63 ? tk * 4 : tk + 1;
+    }
   }
 
   apply(stack: Array<string>, run: Run): Array<string> | null {

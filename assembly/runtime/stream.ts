@@ -1,5 +1,6 @@
-// One HTTP stream: runs the request pipeline (behaviour.md §2) on the snapshot it was created
-// with, dispatches the authrep call, and applies the verdict when the root hands it the answer.
+// One HTTP stream: reads the request headers once, runs the pipeline (behaviour.md §2,
+// pipeline/decide.ts) on the snapshot it was created with, dispatches the authrep call, and
+// applies the verdict when the root hands it the answer. Only glue: every decision is in pipeline/.
 import { logAt, LOG_DEBUG, LOG_WARN } from "../host/log";
 import {
   hostLogLevel, getHeaderPairs, getHeaderValueBytes, getProperty, httpCall, sendLocalResponse, continueRequest,
@@ -8,12 +9,11 @@ import {
 } from "../host/hostcalls";
 import { HeaderMap, serializePairs } from "../host/headers";
 import { buildRequestView, MetadataSource, RequestView } from "../pipeline/request";
-import { resolveCredentials } from "../pipeline/credentials";
-import { computeUsage } from "../pipeline/usage";
-import { buildAuthrepPath, buildAuthrepPathFrom, authrepHeaderNames, authrepHeaderValues, describeCredentials, describeUsage } from "../pipeline/authrep";
+import { decide } from "../pipeline/decide";
+import { buildAuthrepPath, buildAuthrepPathFrom, authrepHeaderNames, authrepHeaderValues } from "../pipeline/authrep";
 import { Verdict, verdictStatus, verdictText, verdictDetails, classifyAnswer, parseStatus } from "../pipeline/verdict";
 import { decodeUtf8LossyBuffer } from "../util/utf8lossy";
-import { Snapshot, EffectiveService } from "./snapshot";
+import { Snapshot } from "./snapshot";
 import { AuthRoot } from "./root";
 
 const HEADERS_CONTINUE: u32 = 0;
@@ -71,26 +71,14 @@ export class AuthStream {
   }
 
   private authorize(snapshot: Snapshot, view: RequestView): u32 {
-    // Step 2: service selection.
-    let selected: EffectiveService | null = null;
-    const services = snapshot.services;
-    for (let i = 0, n = services.length; i < n; i++) {
-      const s = unchecked(services[i]);
-      if (s.service.authorities.matches(view.authority)) { selected = s; break; }
+    const d = decide(snapshot, view, this.debug);
+    this.summary = d.summary;
+    const selected = d.service;
+    const creds = d.creds;
+    const usage = d.usage;
+    if (d.verdict != Verdict.Allow || selected === null || creds === null || usage === null) {
+      return this.reject(d.verdict == Verdict.Allow ? Verdict.BackendUnavailable : d.verdict, d.summary);
     }
-    if (selected === null) return this.reject(Verdict.UnknownService, this.debug ? "request: authority \"" + view.authority + "\"" : "");
-    const service = selected.service;
-    // Step 3: credentials.
-    const creds = resolveCredentials(service.credentials, view);
-    if (creds === null) return this.reject(Verdict.CredentialsMissing, this.debug ? "request: service " + service.id : "");
-    // Step 4: mapping rules.
-    const usage = computeUsage(selected.rules, view);
-    if (usage.length == 0) {
-      return this.reject(Verdict.NoMappingRule, this.debug ? "request: service " + service.id + ", " + describeCredentials(creds) : "");
-    }
-    if (this.debug) this.summary = "request: service " + service.id + ", " + describeCredentials(creds) + ", usage " + describeUsage(usage);
-    // Step 5: a service token, static or fetched.
-    if (selected.token.length == 0) return this.reject(Verdict.BackendUnavailable, this.debug ? this.summary + " (no service token yet)" : "");
     // Step 6: authrep.
     const backend = snapshot.config.backend;
     const path = buildAuthrepPathFrom(selected.authrepPrefix, backend.upstream.query, creds, usage, false);
@@ -98,15 +86,15 @@ export class AuthStream {
     const status = httpCall(snapshot.backendCluster, pairs, backend.upstream.timeoutMs);
     if (status != STATUS_OK) {
       logAt(LOG_WARN, "backend: authrep failed: dispatch failed (cluster \"" + backend.upstream.name + "\")");
-      return this.reject(Verdict.BackendUnavailable, this.summary);
+      return this.reject(Verdict.BackendUnavailable, d.summary);
     }
     this.pendingToken = HTTP_CALL_TOKEN;
     this.root.trackAuthrep(HTTP_CALL_TOKEN, this.id);
     if (this.debug) {
       logAt(LOG_DEBUG, "authrep: cluster " + backend.upstream.name + ", path " +
-        buildAuthrepPath(backend.upstream, service.id, selected.token, creds, usage, true));
+        buildAuthrepPath(backend.upstream, selected.service.id, selected.token, creds, usage, true));
     }
-    // Step 7: pause until the answer.
+    // Step 7: pause until the answer (Envoy turns 1 into StopAllIterationAndWatermark).
     return HEADERS_STOP_ITERATION;
   }
 

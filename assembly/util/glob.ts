@@ -4,7 +4,8 @@
 //
 // A pattern compiles once, at configure time, to a token list. Matching simulates the token
 // list as an NFA over the input, one input character at a time, so the cost is
-// O(|input| × |tokens|) whatever the pattern: no backtracking, no exponential blow-up.
+// O(|input| × |tokens|) whatever the pattern: no backtracking, no exponential blow-up. Up to 63
+// tokens the state set is one u64 (bit-parallel), so a step costs a few word operations.
 
 const TOK_STAR: i32 = -1; // 0 or more characters other than "\n"
 const TOK_ANY: i32 = -2; // exactly one character other than "\n"
@@ -22,21 +23,114 @@ export class Glob {
   literalText: string = "";
   /** matchAll: the pattern is a lone `*` (any input without "\n"). */
   matchAll: bool = false;
-  // NFA state sets, allocated once per pattern (matching never re-enters).
+  // Up to 63 tokens, the states fit one u64 and a step is a few word operations (bit-parallel
+  // NFA). Bit j set = the first j tokens are matched.
+  private wide: bool = false;
+  private starMask: u64 = 0; // `*` tokens: stay on any character but "\n"
+  private anyMask: u64 = 0; // one-character wildcards (`+`'s first half, `?`): advance on any character but "\n"
+  private epsMask: u64 = 0; // `*` and `?`: may be skipped without input
+  private litChars: StaticArray<i32> = new StaticArray<i32>(0); // distinct literal code points…
+  private litMasks: StaticArray<u64> = new StaticArray<u64>(0); // …and the tokens equal to each
+  // Longer patterns: byte-per-state sets, allocated once per pattern (matching never re-enters).
   private cur: StaticArray<u8> = new StaticArray<u8>(0);
   private next: StaticArray<u8> = new StaticArray<u8>(0);
 
   matches(input: string): bool {
     if (this.literal) return input == this.literalText;
     if (this.matchAll) return input.indexOf("\n") < 0;
-    return this.simulate(input);
+    return this.wide ? this.simulate(input) : this.simulateBits(input);
   }
 
-  /** init prepares the state sets once the tokens are known. */
+  /** init prepares the matcher once the tokens are known. */
   init(): void {
-    const m = this.tokens.length;
-    this.cur = new StaticArray<u8>(m + 1);
-    this.next = new StaticArray<u8>(m + 1);
+    const tokens = this.tokens;
+    const m = tokens.length;
+    if (m > 63) {
+      this.wide = true;
+      this.cur = new StaticArray<u8>(m + 1);
+      this.next = new StaticArray<u8>(m + 1);
+      return;
+    }
+    const chars = new Array<i32>();
+    const masks = new Array<u64>();
+    for (let j = 0; j < m; j++) {
+      const t = unchecked(tokens[j]);
+      const bit = (<u64>1) << <u64>j;
+      if (t == TOK_STAR) {
+        this.starMask |= bit;
+        this.epsMask |= bit;
+      } else if (t == TOK_OPT) {
+        this.anyMask |= bit;
+        this.epsMask |= bit;
+      } else if (t == TOK_ANY) {
+        this.anyMask |= bit;
+      } else {
+        const k = chars.indexOf(t);
+        if (k >= 0) unchecked((masks[k] = masks[k] | bit));
+        else {
+          chars.push(t);
+          masks.push(bit);
+        }
+      }
+    }
+    const n = chars.length;
+    const lc = new StaticArray<i32>(n);
+    const lm = new StaticArray<u64>(n);
+    for (let k = 0; k < n; k++) {
+      unchecked((lc[k] = chars[k]));
+      unchecked((lm[k] = masks[k]));
+    }
+    this.litChars = lc;
+    this.litMasks = lm;
+  }
+
+  /** closureBits adds the states reachable by skipping `*`/`?` tokens. */
+  // @ts-ignore: decorator
+  @inline
+  private closureBits(set: u64): u64 {
+    const eps = this.epsMask;
+    let s = set;
+    while (true) {
+      const n = s | ((s & eps) << 1);
+      if (n == s) return s;
+      s = n;
+    }
+    return s;
+  }
+
+  private simulateBits(input: string): bool {
+    const accept = (<u64>1) << <u64>this.tokens.length;
+    const star = this.starMask;
+    const any = this.anyMask;
+    const chars = this.litChars;
+    const masks = this.litMasks;
+    const nl = chars.length;
+    let s = this.closureBits(1);
+    const n = input.length;
+    let i = 0;
+    while (i < n) {
+      let c = <i32>input.charCodeAt(i);
+      i++;
+      if (c >= 0xd800 && c <= 0xdbff && i < n) {
+        const d = <i32>input.charCodeAt(i);
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+        }
+      }
+      let lit: u64 = 0;
+      for (let k = 0; k < nl; k++) {
+        if (unchecked(chars[k]) == c) {
+          lit = unchecked(masks[k]);
+          break;
+        }
+      }
+      let next = (s & lit) << 1;
+      if (c != NEWLINE) next |= (s & star) | ((s & any) << 1);
+      if (next == 0) return false;
+      s = this.closureBits(next);
+    }
+    return (s & accept) != 0;
   }
 
   private simulate(input: string): bool {

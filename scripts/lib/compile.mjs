@@ -1,4 +1,6 @@
 // Compiles an AssemblyScript entry with the project's flags through asc's JS API.
+// Release flags are -O3 without --shrinkLevel: with shrinkLevel ≥ 1 the standard library builds
+// Array<string>.join by repeated concatenation (quadratic), a denial-of-service risk on request data.
 // Used by `npm run build` (the product module) and by tests (purpose-built test modules and the
 // test-only entries that expose pure functions). Results are cached by source mtimes, so a test
 // run that finds an up-to-date module does not recompile it.
@@ -50,7 +52,7 @@ export async function compileAs(entry, outFile, options = {}) {
     "--config", resolve(ROOT, "scripts/lib/asconfig.empty.json"),
   ];
   if (sdk) args.push("--lib", resolve(ROOT, "shim"), "--use", "abort=abort_proc_exit");
-  if (mode === "release") args.push("-O3", "--shrinkLevel", "1", "--converge", "--noAssert");
+  if (mode === "release") args.push("-O3", "--converge", "--noAssert");
   else args.push("--debug");
   if (bindings) args.push("--bindings", bindings);
   args.push(...extraArgs);

@@ -49,17 +49,23 @@ function errorResponse(e: BackendError, noBody: boolean): BackendResponse {
 
 const INTERNAL: BackendResponse = { status: 500, headers: {}, body: "Internal Server Error\n" };
 
-type Parsed = { ok: true; params: ParamHash } | { ok: false; error: BackendError };
+type Parsed = { ok: true; params: ParamHash; validUtf8: boolean } | { ok: false; error: BackendError };
 
-function parseParams(raw: string | Uint8Array): Parsed {
+/** Rack's parse; invalid UTF-8 is reported, not raised, because the report route checks it late. */
+function parseRaw(raw: string | Uint8Array): Parsed {
   const q = parseNestedQuery(raw);
   if (!q.ok) {
     if (q.kind === "invalid-encoding") return { ok: false, error: err.badRequest("Invalid query parameters: invalid %-encoding") };
     if (q.kind === "syntax" || q.kind === "too-deep") return { ok: false, error: err.syntax() };
     return { ok: false, error: err.badRequest(q.message) };
   }
-  if (!q.validUtf8) return { ok: false, error: err.notValidData() };
-  return { ok: true, params: q.params };
+  return { ok: true, params: q.params, validUtf8: q.validUtf8 };
+}
+
+function parseParams(raw: string | Uint8Array): Parsed {
+  const q = parseRaw(raw);
+  if (q.ok && !q.validUtf8) return { ok: false, error: err.notValidData() };
+  return q;
 }
 
 function optionsHeader(headers: Record<string, string | undefined>): ParamHash {
@@ -181,12 +187,12 @@ function reportRoute(ctx: ListenerContext, req: BackendRequest, rawQuery: string
   if (form === null) return errorResponse(err.syntax(), ext0.noBody);
   // Sinatra merges query and form parameters; the form wins on a clash.
   const combined = [rawQuery, form].filter((s) => s !== "").join("&");
-  const parsed = parseParams(combined);
+  const parsed = parseRaw(combined);
   if (!parsed.ok) return errorResponse(parsed.error, ext0.noBody);
   const ext = extensionsFrom(options, parsed.params);
   try {
-    const job = acceptReport(ctx.store, ctx.clock, parsed.params, ext.flatUsage);
-    ctx.enqueue(job);
+    const job = acceptReport(ctx.store, ctx.clock, parsed.params, parsed.validUtf8, ext.flatUsage);
+    if (job) ctx.enqueue(job);
     return { status: 202, headers: { ...LISTENER_HEADERS }, body: "" };
   } catch (e) {
     if (e instanceof BackendError) return errorResponse(e, ext.noBody);

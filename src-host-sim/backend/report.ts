@@ -4,31 +4,62 @@ import { BackendError, err } from "./errors.js";
 import type { Clock } from "./periods.js";
 import type { ParamHash, ParamValue } from "./query.js";
 import { type BackendStore, MetricIndex, type Service } from "./store.js";
-import { blank, resolveProviderKey, resolveService, strParam } from "./transactor.js";
+import { resolveProviderKey, resolveService } from "./transactor.js";
 import { parseUsage, propagate } from "./usage.js";
 
 export interface ReportJob {
   serviceId: string;
-  transactions: ParamHash[];
+  /** null: an entry that is not a hash (the whole batch fails when processed) */
+  transactions: Array<ParamHash | null>;
   flatUsage: boolean;
   receivedAt: number;
 }
 
-/** Synchronous part; throws BackendError; returns the job to run later. */
-export function acceptReport(store: BackendStore, clock: Clock, params: ParamHash, flatUsage: boolean): ReportJob {
+/**
+ * Synchronous part, in the listener's order: credentials (even before the UTF-8 check), UTF-8,
+ * the shape of `transactions`, the service. Throws BackendError. Returns null when every
+ * transaction's usage was all "0" (nothing is enqueued, so nothing can fail later).
+ */
+export function acceptReport(
+  store: BackendStore,
+  clock: Clock,
+  params: ParamHash,
+  validUtf8: boolean,
+  flatUsage: boolean,
+): ReportJob | null {
   const providerKey = resolveProviderKey(store, params);
+  if (!validUtf8) throw err.notValidData();
   const raw = params["transactions"];
-  if (raw === undefined || raw === null || raw === "") throw err.transactionsIsBlank();
-  if (typeof raw !== "object") throw err.transactionsFormatInvalid();
-  const list: ParamValue[] = Array.isArray(raw) ? raw : Object.keys(raw).map((k) => raw[k]!);
-  const transactions: ParamHash[] = [];
-  for (const t of list) {
-    if (t === null) throw err.transactionsHasNil();
-    if (typeof t !== "object" || Array.isArray(t)) throw err.transactionsFormatInvalid();
-    if (t["user_id"] !== undefined && t["user_id"] !== null) throw err.endUsers();
-    transactions.push(t);
+  if (raw === undefined || raw === null || raw === "" || (typeof raw === "object" && Object.keys(raw).length === 0)) {
+    throw err.transactionsIsBlank();
   }
-  const service = resolveService(store, providerKey, strParam(params, "service_id"));
+  if (typeof raw !== "object" || Array.isArray(raw)) throw err.transactionsFormatInvalid();
+  const list: ParamValue[] = Object.keys(raw).map((k) => raw[k]!);
+  for (const t of list) if (t === null) throw err.transactionsHasNil();
+  for (const t of list) {
+    if (typeof t === "object" && t !== null && !Array.isArray(t) && t["user_id"] !== undefined && t["user_id"] !== null) {
+      throw err.endUsers();
+    }
+  }
+  const sid = params["service_id"];
+  const service = resolveService(store, providerKey, typeof sid === "string" ? sid : null);
+  // apisonator drops metrics whose value is the string "0", then transactions left with no usage.
+  const transactions: Array<ParamHash | null> = [];
+  for (const t of list) {
+    if (typeof t !== "object" || t === null || Array.isArray(t)) {
+      transactions.push(null);
+      continue;
+    }
+    const usage = t["usage"];
+    if (usage === undefined || usage === null || typeof usage !== "object" || Array.isArray(usage)) {
+      transactions.push(t);
+      continue;
+    }
+    const kept = Object.create(null) as ParamHash;
+    for (const k of Object.keys(usage)) if (usage[k] !== "0") kept[k] = usage[k]!;
+    if (Object.keys(kept).length > 0) transactions.push({ ...t, usage: kept });
+  }
+  if (transactions.length === 0) return null;
   return { serviceId: service.id, transactions, flatUsage, receivedAt: clock.now() };
 }
 
@@ -56,7 +87,8 @@ interface Resolved {
   at: number;
 }
 
-function resolveTransaction(store: BackendStore, service: Service, t: ParamHash, job: ReportJob, now: number): Resolved {
+function resolveTransaction(store: BackendStore, service: Service, t: ParamHash | null, job: ReportJob, now: number): Resolved {
+  if (t === null) throw err.transactionsFormatInvalid();
   const metrics = new MetricIndex(service.metrics);
   const appIdRaw = t["app_id"];
   const userKeyRaw = t["user_key"];

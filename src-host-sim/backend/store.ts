@@ -165,6 +165,11 @@ export class MetricIndex {
     return this.ordered.filter((m) => m.parent === name).map((m) => m.name);
   }
 
+  /** Every metric below `name`, in set order. */
+  descendants(name: string): string[] {
+    return this.ordered.filter((m) => m.name !== name && this.ancestors(m.name).includes(name)).map((m) => m.name);
+  }
+
   isDescendantOrSelf(name: string, of: string): boolean {
     return name === of || this.ancestors(name).includes(of);
   }

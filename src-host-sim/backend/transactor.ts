@@ -2,7 +2,7 @@
 // (reference/3scale-backend.md §3.1), validators, status documents and limit headers.
 import { type BackendError, type Rejection, EmptyForbidden, InternalError, err, reject } from "./errors.js";
 import { type Clock, type Period, periodInstance, periodRank } from "./periods.js";
-import type { ParamHash, ParamValue } from "./query.js";
+import { type ParamHash, type ParamValue, rubyToS } from "./query.js";
 import { type Application, type BackendStore, MetricIndex, type Service } from "./store.js";
 import { type Usage, parseUsage, propagate, rubyStrip, usageWithDescendants } from "./usage.js";
 import { type StatusView, type UsageReportView, statusXml } from "./xml.js";
@@ -22,8 +22,10 @@ export function isOn(v: ParamValue | undefined): boolean {
 
 export function extensionsFrom(options: ParamHash, query: ParamHash): Extensions {
   const one = (k: string): boolean => options[k] === "1";
+  // The header's no_body wins whenever it has a value; the query parameter is the fallback.
+  const noBody = options["no_body"] ?? query["no_body"];
   return {
-    noBody: isOn(options["no_body"]) || isOn(query["no_body"]),
+    noBody: isOn(noBody),
     rejectionReasonHeader: one("rejection_reason_header"),
     limitHeaders: one("limit_headers"),
     hierarchy: one("hierarchy"),
@@ -50,22 +52,50 @@ export function strParam(params: ParamHash, key: string): string | null | undefi
 
 export const blank = (s: string | null | undefined): s is "" | null | undefined => s === undefined || s === null || s === "";
 
+const NORMALIZED_KEYS = ["service_id", "app_id", "app_key", "user_key", "provider_key"];
+
+/**
+ * apisonator's `normalize_non_empty_keys!` for the authorize family: these five parameters become
+ * nil when they are not strings, are stripped, and become nil when empty, except app_key, whose
+ * empty value is significant.
+ */
+export function normalizeNonEmptyKeys(params: ParamHash): ParamHash {
+  const out = Object.assign(Object.create(null) as ParamHash, params);
+  for (const k of NORMALIZED_KEYS) {
+    const v = out[k];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "string") {
+      out[k] = null;
+      continue;
+    }
+    const stripped = rubyStrip(v);
+    out[k] = k === "app_key" || stripped !== "" ? stripped : null;
+  }
+  return out;
+}
+
+/** Ruby-ish blank?: nil, false, or an empty string/array/hash. */
+function blankValue(v: ParamValue | undefined): boolean {
+  if (v === undefined || v === null) return true;
+  if (typeof v === "string" || Array.isArray(v)) return v.length === 0;
+  return Object.keys(v).length === 0;
+}
+
 /** §3.1 step 2: the provider key from `provider_key`, else from (service_token, service_id). */
 export function resolveProviderKey(store: BackendStore, params: ParamHash): string {
-  const given = strParam(params, "provider_key");
-  const token = strParam(params, "service_token");
-  const sid = strParam(params, "service_id");
-  let pk: string | null | undefined = given;
-  if (pk === undefined || pk === null) {
-    pk = undefined;
-    if (!blank(token) && !blank(sid) && store.hasServiceToken(token, sid)) pk = store.services.get(sid)?.providerKey;
+  const given = params["provider_key"];
+  if (given !== undefined && given !== null && !blankValue(given)) return rubyToS(given);
+  const token = params["service_token"];
+  const sid = params["service_id"];
+  if (given === undefined || given === null) {
+    if (typeof token === "string" && typeof sid === "string" && token !== "" && sid !== "" && store.hasServiceToken(token, sid)) {
+      const pk = store.services.get(sid)?.providerKey;
+      if (pk !== undefined && pk !== "") return pk;
+    }
   }
-  if (blank(pk)) {
-    if (blank(token)) throw err.providerKeyOrTokenRequired();
-    if (blank(sid)) throw err.serviceIdMissing();
-    throw err.serviceTokenInvalid(token, sid);
-  }
-  return pk;
+  if (blankValue(token)) throw err.providerKeyOrTokenRequired();
+  if (blankValue(sid)) throw err.serviceIdMissing();
+  throw err.serviceTokenInvalid(rubyToS(token!), rubyToS(sid!));
 }
 
 /** §3.1 step 4. */
@@ -76,7 +106,8 @@ export function resolveService(store: BackendStore, providerKey: string, sid: st
     if (!s) throw err.providerKeyInvalidOrServiceMissing(providerKey);
     return s;
   }
-  const s = store.services.get(sid);
+  // apisonator first tries the part after the last "-" (ids like "prefix-1001"), then the id.
+  const s = store.services.get(sid.split("-").pop()!) ?? store.services.get(sid);
   if (!s) throw err.serviceIdInvalid(sid);
   if (s.providerKey !== providerKey) {
     throw store.providerHasServices(providerKey) ? err.serviceIdInvalid(sid) : err.providerKeyInvalid(providerKey);
@@ -84,7 +115,9 @@ export function resolveService(store: BackendStore, providerKey: string, sid: st
   return s;
 }
 
-function referrerMatches(filter: string, referrer: string): boolean {
+function referrerMatches(filter: string, referrer: string | null | undefined): boolean {
+  if (referrer === "*") return true;
+  if (referrer === null || referrer === undefined) return false;
   const re = new RegExp(`^${filter.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\\\*/g, ".*")}$`);
   return re.test(referrer);
 }
@@ -102,7 +135,8 @@ interface CallContext {
  * bodies), EmptyForbidden or InternalError; returns the 200/409 outcome otherwise.
  */
 export function authorizeCall(ctx: CallContext): AuthOutcome {
-  const { store, params, ext, endpoint } = ctx;
+  const { store, ext, endpoint } = ctx;
+  const params = normalizeNonEmptyKeys(ctx.params);
   const oauth = endpoint === "oauth_authorize" || endpoint === "oauth_authrep";
   const reporting = endpoint === "authrep" || endpoint === "oauth_authrep";
   const now = ctx.clock.now();
@@ -119,10 +153,8 @@ export function authorizeCall(ctx: CallContext): AuthOutcome {
   const service = resolveService(store, providerKey, strParam(params, "service_id"));
   const metrics = new MetricIndex(service.metrics);
 
-  let appId = strParam(params, "app_id");
+  const appId = strParam(params, "app_id");
   let userKey = strParam(params, "user_key");
-  if (appId === "") appId = null;
-  if (userKey === "") userKey = null;
   if (oauth) {
     if (blank(appId)) throw err.applicationIdMissing();
     userKey = null;
@@ -178,9 +210,8 @@ export function authorizeCall(ctx: CallContext): AuthOutcome {
     }
     if (service.referrerFiltersRequired && app!.referrerFilters.length > 0) {
       const referrer = strParam(params, "referrer");
-      if (blank(referrer)) return reject.referrerMissing();
-      if (referrer !== "*" && !app!.referrerFilters.some((f) => referrerMatches(f, referrer))) {
-        return reject.referrerNotAllowed(referrer);
+      if (!app!.referrerFilters.some((f) => referrerMatches(f, referrer))) {
+        return blank(referrer) ? reject.referrerMissing() : reject.referrerNotAllowed(referrer);
       }
     }
     if (app!.state !== "active") return reject.appNotActive();
@@ -210,8 +241,7 @@ export function authorizeCall(ctx: CallContext): AuthOutcome {
     for (const l of limits) {
       const inst = periodInstance(l.period, now);
       const stored = store.usage(service.id, app.id, l.metric, l.period, now);
-      const u = expanded.get(l.metric);
-      const current = applyUsage && u !== undefined ? (u.set ? u.value : stored + u.value) : stored;
+      const current = applyUsage && usageHash ? usageWithDescendants(l.metric, usage, metrics, stored) : stored;
       reports.push({
         metric: l.metric,
         period: l.period,

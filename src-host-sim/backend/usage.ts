@@ -52,9 +52,19 @@ export function propagate(usage: Usage, metrics: MetricIndex): Usage {
   return out;
 }
 
-/** Usage of `metric` plus that of its descendants in this call (for limit headers). */
-export function usageWithDescendants(metric: string, usage: Usage, metrics: MetricIndex): number {
-  let sum = 0;
-  for (const [name, v] of usage) if (metrics.isDescendantOrSelf(name, metric)) sum += v.value;
-  return sum;
+/** apisonator's Usage.get_from: `#N` replaces the previous value, N adds to it. */
+export function getFrom(v: UsageValue | undefined, previous: number): number {
+  if (v === undefined) return previous;
+  return v.set ? v.value : previous + v.value;
+}
+
+/**
+ * `base` with this call's usage of `metric` and then of each descendant applied in turn, as
+ * apisonator's UsageReport computes the shown current value (base = stored value) and the usage
+ * per call for limit headers (base = 0). It ignores flat_usage, as apisonator does.
+ */
+export function usageWithDescendants(metric: string, usage: Usage, metrics: MetricIndex, base = 0): number {
+  let acc = getFrom(usage.get(metric), base);
+  for (const d of metrics.descendants(metric)) acc = getFrom(usage.get(d), acc);
+  return acc;
 }

@@ -10,7 +10,9 @@ import { ROOT, readCompose, readEnvoyFile } from "./envoy-files.js";
 const compose = readCompose();
 const seed = join(ROOT, compose.services.sims.environment.SIMS_SEED);
 const envoyConfig = JSON.parse(readEnvoyFile("envoy/envoy.yaml").wasm.configurationJson);
-const service = envoyConfig.services[0];
+// The user_key service of the configuration; its service token comes from system (the seed).
+const service = envoyConfig.services.find((s: { credentials: Record<string, unknown> }) => "user_key" in s.credentials);
+const SERVICE_TOKEN = "service_token";
 
 let stack: RunningStack | undefined;
 afterEach(async () => {
@@ -26,7 +28,7 @@ async function start(): Promise<RunningStack> {
 /** The authrep the module sends for GET / with this user_key (behaviour.md §6). */
 async function authrep(s: RunningStack, userKey: string): Promise<{ status: number; reason: string | null }> {
   const path =
-    `transactions/authrep.xml?service_id=${service.id}&service_token=${service.token}` +
+    `transactions/authrep.xml?service_id=${service.id}&service_token=${SERVICE_TOKEN}` +
     `&user_key=${encodeURIComponent(userKey)}&usage[hits]=1`;
   const res = await fetch(new URL(path, s.backendUrl), {
     headers: { "3scale-options": `rejection_reason_header=1&${envoyConfig.backend.extensions.map((e: string) => `${e}=1`).join("&")}` },
@@ -56,13 +58,27 @@ describe("compose simulators (tools/compose/stack.ts with the compose seed)", ()
     expect(results[3]!.reason).toBe("limits_exceeded");
   });
 
-  it("the echo upstream answers with what it received, and its health check answers", async () => {
+  it("the echo upstream answers with what it received", async () => {
     const s = await start();
     const res = await fetch(new URL("/some/path?x=1", s.echoUrl), { headers: { "x-test": "yes" } });
     expect(res.status).toBe(200);
     const echo = await res.json();
-    expect(echo).toMatchObject({ echo: true, method: "GET", path: "/some/path?x=1" });
+    expect(echo).toMatchObject({ method: "GET", path: "/some/path?x=1" });
     expect(echo.headers["x-test"]).toBe("yes");
-    expect((await fetch(new URL("/__health", s.echoUrl))).status).toBe(200);
   });
+
+  it.each(envoyConfig.services.map((svc: { id: string }) => svc.id))(
+    "system serves the proxy configuration of service %s for the configured access token, and refuses another",
+    async (id) => {
+      const s = await start();
+      const path = (token: string) => `admin/api/services/${id}/proxy/configs/production/latest.json?access_token=${token}`;
+      const ok = await fetch(new URL(path(envoyConfig.system.token), s.systemUrl));
+      expect(ok.status).toBe(200);
+      const doc = await ok.json();
+      expect(JSON.stringify(doc)).toContain(SERVICE_TOKEN);
+      const refused = await fetch(new URL(path("not-the-token"), s.systemUrl));
+      await refused.text();
+      expect(refused.status).toBeGreaterThanOrEqual(400);
+    },
+  );
 });

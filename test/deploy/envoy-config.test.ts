@@ -128,64 +128,14 @@ describe("envoy/envoy.yaml with docker-compose.yaml", () => {
     expect(existsSync(join(ROOT, "tools/compose/sims.ts"))).toBe(true);
   });
 
-  it.skipIf(!existsSync(join(ROOT, "examples/quickstart.yaml")))(
-    "embeds the quickstart's services (examples/quickstart.yaml)",
-    () => {
-      const quick = parse(readFileSync(join(ROOT, "examples/quickstart.yaml"), "utf8")) as Record<string, any>;
-      const quickConfig = quick.spec?.pluginConfig ?? quick.configuration ?? quick;
-      expect(config.services).toEqual(quickConfig.services);
-    },
-  );
-
-  it("a request with a user_key leads to an authrep through the 3scale-backend cluster, and 200 lets it through", async () => {
-    const clusterNames = e.clusters.map((c) => c.name);
-    const seen: string[] = [];
-    const clusters = Object.fromEntries(
-      clusterNames.map((name) => [
-        name,
-        (req: { cluster: string; header(n: string): string | undefined }) => {
-          seen.push(`${req.cluster} ${req.header(":authority")} ${req.header(":path")}`);
-          return { status: 200, headers: [] as Array<[string, string]> };
-        },
-      ]),
-    );
-    const sim = await ProxyWasmSimulator.create(modulePath("product"), {
-      rootId: ROOT_ID,
-      pluginConfiguration: e.wasm.configurationJson,
-      clusters,
-    });
-    expect(sim.start().ok).toBe(true);
-    const s = sim.newHttpStream();
-    s.sendRequestHeaders([
-      [":method", "GET"],
-      [":path", "/?user_key=user_key_demo"],
-      [":authority", "localhost:8080"],
-      [":scheme", "http"],
-    ]);
-    expect(await s.whenRequestDecided()).toBe("continued");
-    expect(seen).toEqual([
-      "3scale-backend threescale-backend:3000 /transactions/authrep.xml?service_id=2555417834780&service_token=service_token&user_key=user_key_demo&usage[hits]=1",
-    ]);
-  });
-
-  it.each([
-    { label: "409 limits_exceeded", answer: { status: 409, headers: [["3scale-rejection-reason", "limits_exceeded"]] as Array<[string, string]> }, status: 429 },
-    { label: "403 (unknown key)", answer: { status: 403, headers: [] as Array<[string, string]> }, status: 403 },
-  ])("backend answer $label through the configured cluster gives $status", async ({ answer, status }) => {
-    const sim = await ProxyWasmSimulator.create(modulePath("product"), {
-      rootId: ROOT_ID,
-      pluginConfiguration: e.wasm.configurationJson,
-      clusters: { "3scale-backend": () => ({ status: answer.status, headers: answer.headers }) },
-    });
-    expect(sim.start().ok).toBe(true);
-    const s = sim.newHttpStream();
-    s.sendRequestHeaders([
-      [":method", "GET"],
-      [":path", "/?user_key=k"],
-      [":authority", "localhost:8080"],
-    ]);
-    expect(await s.whenRequestDecided()).toBe("local-reply");
-    expect(s.localResponse?.status).toBe(status);
+  it("embeds the quickstart configuration (examples/quickstart.yaml), only the upstream URLs differ", () => {
+    const quick = parse(readFileSync(join(ROOT, "examples/quickstart.yaml"), "utf8")) as Record<string, any>;
+    const withoutUrls = (c: Record<string, any>) => {
+      const copy = structuredClone(c);
+      for (const where of ["backend", "system"]) if (copy[where]?.upstream) delete copy[where].upstream.url;
+      return copy;
+    };
+    expect(withoutUrls(config)).toEqual(withoutUrls(quick));
   });
 
   it("a configuration the module rejects is reported as such (the check above can fail)", async () => {

@@ -100,3 +100,39 @@ describe("glob patterns", () => {
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 });
+
+/** A reference matcher: the glob translated to a JavaScript regular expression (small inputs only). */
+function referenceMatch(pattern: string, input: string): boolean {
+  const chars = Array.from(pattern);
+  let re = "";
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i];
+    if (c === "\\") {
+      const lit = i + 1 < chars.length ? chars[++i] : "\\";
+      re += lit.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+    } else if (c === "*") re += "[^\\n]*";
+    else if (c === "+") re += "[^\\n]+";
+    else if (c === "?") re += "[^\\n]?";
+    else re += c.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  }
+  return new RegExp("^(?:" + re + ")$", "u").test(input);
+}
+
+describe("glob matcher agrees with a reference implementation", () => {
+  it.each([
+    { name: "short patterns (bit-parallel matcher)", seed: 11, padding: 0 },
+    { name: "patterns over 63 tokens (wide matcher)", seed: 12, padding: 70 },
+  ])("$name: 1,500 random pattern/input pairs", async ({ seed, padding }) => {
+    const inst = await fresh();
+    let state = seed;
+    const rnd = (n: number) => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const patternAlphabet = ["a", "b", "*", "+", "?", "\\", "\n", "é", "😀", "."];
+    const inputAlphabet = ["a", "b", "\n", "é", "😀", ".", "*", "\\"];
+    for (let i = 0; i < 1500; i++) {
+      const prefix = "p".repeat(padding);
+      const pattern = prefix + Array.from({ length: rnd(8) }, () => patternAlphabet[rnd(patternAlphabet.length)]).join("");
+      const input = prefix + Array.from({ length: rnd(8) }, () => inputAlphabet[rnd(inputAlphabet.length)]).join("");
+      expect([pattern, input, inst.glob([pattern], input)]).toEqual([pattern, input, referenceMatch(pattern, input)]);
+    }
+  });
+});

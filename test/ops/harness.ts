@@ -38,15 +38,18 @@ let current: OpsInstance | null = null;
   return 0;
 };
 
-let cached: Promise<{ loader: { instantiate: Function }; module: WebAssembly.Module }> | undefined;
-function load() {
-  cached ??= (async () => {
-    const wasm = modulePath("testing/ops");
-    const loader = await import(pathToFileURL(wasm.replace(/\.wasm$/, ".js")).href);
-    const module = await WebAssembly.compile(readFileSync(wasm));
-    return { loader, module };
-  })();
-  return cached;
+const cache = new Map<string, Promise<{ loader: { instantiate: Function }; module: WebAssembly.Module }>>();
+function load(wasm: string) {
+  let entry = cache.get(wasm);
+  if (!entry) {
+    entry = (async () => {
+      const loader = await import(pathToFileURL(wasm.replace(/\.wasm$/, ".js")).href);
+      const module = await WebAssembly.compile(readFileSync(wasm));
+      return { loader, module };
+    })();
+    cache.set(wasm, entry);
+  }
+  return entry;
 }
 
 /** OpsInstance is one fresh wasm instance of the ops entry. */
@@ -54,8 +57,9 @@ export class OpsInstance {
   readonly logs: LogLine[] = [];
   private constructor(private readonly raw: RawExports) {}
 
-  static async create(): Promise<OpsInstance> {
-    const { loader, module } = await load();
+  /** create instantiates the debug test entry, or the .wasm at `wasmPath` (e.g. a release build of it). */
+  static async create(wasmPath?: string): Promise<OpsInstance> {
+    const { loader, module } = await load(wasmPath ?? modulePath("testing/ops"));
     const raw = (await loader.instantiate(module, {})) as RawExports;
     return new OpsInstance(raw);
   }

@@ -17,7 +17,7 @@ try {
     echoPort: port("SIMS_ECHO_PORT", DEFAULT_PORTS.echo),
   });
   console.log(`3scale backend simulator  ${stack.backendUrl}`);
-  console.log(`3scale system simulator   ${stack.systemUrl ?? "(not in this build)"}`);
+  console.log(`3scale system simulator   ${stack.systemUrl}`);
   console.log(`echo upstream             ${stack.echoUrl}`);
   const shutdown = () => {
     void stack.stop().then(() => process.exit(0));
