@@ -197,11 +197,11 @@ function compileNamed(name: string, p: JsonValue | null, path: string, diag: Dia
     const s = structParams(p, path, diag);
     const condNode = s.member("if");
     let cond: Op | null = null;
-    if (condNode === null) diag.error(s.memberPath("if"), E_MISSING);
+    if (condNode === null) s.missing("if");
     else if (condNode.kind == JsonKind.Array) typeError(diag, s.memberPath("if"), "object", condNode);
     else cond = compileOp(condNode, s.memberPath("if"), diag, depth + 1);
     const thenNode = s.member("then");
-    if (thenNode === null) diag.error(s.memberPath("then"), E_MISSING);
+    if (thenNode === null) s.missing("then");
     const then_ = nestedProgram(thenNode, s.memberPath("then"), diag, depth);
     const else_ = nestedProgram(s.member("else"), s.memberPath("else"), diag, depth);
     s.finish();
@@ -213,7 +213,7 @@ function compileNamed(name: string, p: JsonValue | null, path: string, diag: Dia
   if (name == "cloned" || name == "partial") {
     const s = structParams(p, path, diag);
     const opsNode = s.member("ops");
-    if (opsNode === null) diag.error(s.memberPath("ops"), E_MISSING);
+    if (opsNode === null) s.missing("ops");
     const program = nestedProgram(opsNode, s.memberPath("ops"), diag, depth);
     const prepend = s.enumeration("result", RESULT_NAMES, 0) == 1;
     if (name == "cloned") {
@@ -246,7 +246,9 @@ function noParams(p: JsonValue | null, path: string, diag: Diagnostics): void {
 function structParams(p: JsonValue | null, path: string, diag: Diagnostics): Params {
   if (p !== null && p.kind != JsonKind.Object && p.kind != JsonKind.Null) {
     typeError(diag, path, "object", p);
-    return new Params(null, path, diag);
+    const s = new Params(null, path, diag);
+    s.invalid = true;
+    return s;
   }
   return new Params(p, path, diag);
 }
@@ -306,7 +308,7 @@ function readLookup(node: JsonValue, path: string, diag: Diagnostics): Lookup {
   const s = new Params(node, path, diag);
   const segs = readStringList(s.member("path"), s.memberPath("path"), diag);
   const keysNode = s.member("keys");
-  if (keysNode === null) diag.error(s.memberPath("keys"), E_MISSING);
+  if (keysNode === null) s.missing("keys");
   const keys = readStringList(keysNode, s.memberPath("keys"), diag);
   s.finish();
   return new Lookup(segs, keys);

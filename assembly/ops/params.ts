@@ -37,6 +37,13 @@ export function isAbsent(v: JsonValue | null): bool {
 export class Params {
   constructor(public node: JsonValue | null, public path: string, public diag: Diagnostics) {}
   private known: Array<string> = [];
+  /** invalid: the parameter had the wrong type (already reported), so nothing more is reported. */
+  invalid: bool = false;
+
+  /** missing reports a required member that is absent (unless the whole parameter was invalid). */
+  missing(name: string): void {
+    if (!this.invalid) this.diag.error(this.memberPath(name), E_MISSING);
+  }
 
   /** member returns the value of `name` (null when absent or null) and marks it known. */
   member(name: string): JsonValue | null {
@@ -65,7 +72,7 @@ export class Params {
   signed(name: string, dflt: i32, required: bool): i32 {
     const v = this.member(name);
     if (v === null) {
-      if (required) this.diag.error(this.memberPath(name), E_MISSING);
+      if (required) this.missing(name);
       return dflt;
     }
     return readSigned(v, this.memberPath(name), this.diag, dflt);
@@ -74,7 +81,7 @@ export class Params {
   string(name: string, dflt: string, required: bool): string {
     const v = this.member(name);
     if (v === null) {
-      if (required) this.diag.error(this.memberPath(name), E_MISSING);
+      if (required) this.missing(name);
       return dflt;
     }
     return readString(v, this.memberPath(name), this.diag, dflt);

@@ -49,14 +49,33 @@ function errorResponse(e: BackendError, noBody: boolean): BackendResponse {
 
 const INTERNAL: BackendResponse = { status: 500, headers: {}, body: "Internal Server Error\n" };
 
-type Parsed = { ok: true; params: ParamHash; validUtf8: boolean } | { ok: false; error: BackendError };
+type Parsed =
+  | { ok: true; params: ParamHash; validUtf8: boolean }
+  | { ok: false; error: BackendError }
+  | { ok: false; error: null; response: BackendResponse };
 
-/** Rack's parse; invalid UTF-8 is reported, not raised, because the report route checks it late. */
+const escapeHtml = (s: string): string =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+
+/**
+ * Rack's parse; invalid UTF-8 is reported, not raised, because the report route checks it late.
+ * Sinatra turns Rack's parameter-type errors into a plain 400 "Invalid query parameters: …";
+ * apisonator's exception catcher rewrites only "expected Hash (got Array)" (e.g.
+ * `usage[]=1&usage[hits]=1`) and invalid %-encoding into XML bad_request errors.
+ */
 function parseRaw(raw: string | Uint8Array): Parsed {
   const q = parseNestedQuery(raw);
   if (!q.ok) {
     if (q.kind === "invalid-encoding") return { ok: false, error: err.badRequest("Invalid query parameters: invalid %-encoding") };
-    if (q.kind === "syntax" || q.kind === "too-deep") return { ok: false, error: err.syntax() };
+    if (q.kind === "syntax" && q.message.startsWith("expected Hash (got Array)")) return { ok: false, error: err.syntax() };
+    if (q.kind === "syntax") {
+      return {
+        ok: false,
+        error: null,
+        response: { status: 400, headers: { ...LISTENER_HEADERS }, body: `Invalid query parameters: ${escapeHtml(q.message)}` },
+      };
+    }
+    if (q.kind === "too-deep") return { ok: false, error: err.syntax() };
     return { ok: false, error: err.badRequest(q.message) };
   }
   return { ok: true, params: q.params, validUtf8: q.validUtf8 };
@@ -66,6 +85,10 @@ function parseParams(raw: string | Uint8Array): Parsed {
   const q = parseRaw(raw);
   if (q.ok && !q.validUtf8) return { ok: false, error: err.notValidData() };
   return q;
+}
+
+function parseFailure(p: Exclude<Parsed, { ok: true }>, noBody: boolean): BackendResponse {
+  return p.error === null ? p.response : errorResponse(p.error, noBody);
 }
 
 function optionsHeader(headers: Record<string, string | undefined>): ParamHash {
@@ -128,7 +151,7 @@ function authRoute(ctx: ListenerContext, req: BackendRequest, endpoint: Endpoint
   const options = optionsHeader(req.headers);
   const parsed = parseParams(rawQuery);
   const early = extensionsFrom(options, Object.create(null) as ParamHash);
-  if (!parsed.ok) return errorResponse(parsed.error, early.noBody);
+  if (!parsed.ok) return parseFailure(parsed, early.noBody);
   const ext = extensionsFrom(options, parsed.params);
   try {
     const out = authorizeCall({ store: ctx.store, clock: ctx.clock, endpoint, params: parsed.params, ext });
@@ -188,7 +211,7 @@ function reportRoute(ctx: ListenerContext, req: BackendRequest, rawQuery: string
   // Sinatra merges query and form parameters; the form wins on a clash.
   const combined = [rawQuery, form].filter((s) => s !== "").join("&");
   const parsed = parseRaw(combined);
-  if (!parsed.ok) return errorResponse(parsed.error, ext0.noBody);
+  if (!parsed.ok) return parseFailure(parsed, ext0.noBody);
   const ext = extensionsFrom(options, parsed.params);
   try {
     const job = acceptReport(ctx.store, ctx.clock, parsed.params, parsed.validUtf8, ext.flatUsage);

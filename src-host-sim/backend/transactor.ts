@@ -307,17 +307,19 @@ function limitHeaders(
     }
     considered = reports.filter((r) => names.has(r.metric));
   }
-  let winner: { r: UsageReportView; same: number } | undefined;
+  // apisonator's LimitHeaders: Array#min with its comparator, fed (candidate, current min) in
+  // report order. The comparator treats -1 (unlimited) inconsistently, so the order matters.
+  type Scored = { r: UsageReportView; same: number };
+  const compare = (one: Scored, other: Scored): number => {
+    if (one.same === other.same) return periodRank(one.r.period) - periodRank(other.r.period);
+    return other.same === -1 || one.same < other.same ? -1 : 1;
+  };
+  let winner: Scored | undefined;
   for (const r of considered) {
     const remaining = Math.max(r.max - r.current, 0);
     const same = remaining <= 0 ? 0 : r.usageNow > 0 ? Math.floor(remaining / r.usageNow) : -1;
-    if (!winner) {
-      winner = { r, same };
-      continue;
-    }
-    const a = same < 0 ? Infinity : same;
-    const b = winner.same < 0 ? Infinity : winner.same;
-    if (a < b || (a === b && periodRank(r.period) < periodRank(winner.r.period))) winner = { r, same };
+    const cand = { r, same };
+    if (!winner || compare(cand, winner) < 0) winner = cand;
   }
   if (!winner || winner.same < 0) return { "3scale-limit-remaining": "-1", "3scale-limit-reset": "-1" };
   const reset = winner.r.end === null ? -1 : Math.ceil((winner.r.end - now) / 1000);

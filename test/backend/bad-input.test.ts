@@ -44,14 +44,15 @@ describe("backend simulator: malformed queries", () => {
   });
 
   it.each([
-    ["array then hash", "usage[]=1&usage[hits]=1"],
-    ["hash then array", "usage[hits]=1&usage[]=1"],
-    ["string then hash", "app_id=A&app_id[x]=1"],
-    ["nesting deeper than 32 levels", `x${"[a]".repeat(40)}=1`],
-  ])("%s is 400 bad_request (syntax)", async (_n, q) => {
+    ["array then hash", "usage[]=1&usage[hits]=1", SYNTAX],
+    ["nesting deeper than 32 levels", `x${"[a]".repeat(40)}=1`, SYNTAX],
+    // Sinatra's own 400 for the other Rack type errors, which apisonator does not rewrite
+    ["hash then array", "usage[hits]=1&usage[]=1", "Invalid query parameters: expected Array (got Hash) for param `usage&#39;"],
+    ["string then hash", "app_id=A&app_id[x]=1", "Invalid query parameters: expected Hash (got String) for param `app_id&#39;"],
+  ])("%s is a 400", async (_n, q, body) => {
     const s = await fixture();
-    const r = await get(s, `${AR}provider_key=pk&app_id=A&${q}`);
-    expect([r.status, r.body]).toEqual([400, SYNTAX]);
+    const r = await get(s, `${AR}provider_key=pk&app_id=A&${q}`, { "3scale-options": "no_body=1" });
+    expect([r.status, r.body]).toEqual([400, body]);
     await stillServes(s);
   });
 

@@ -189,3 +189,17 @@ describe("backend simulator: report listener order", () => {
     expect(sim!.errors()).toEqual([]);
   });
 });
+
+describe("backend simulator: apisonator's limit-header comparator quirk", () => {
+  it.each([
+    ["the unlimited report first: the limited one wins", [{ id: "1", name: "hits" }, { id: "2", name: "metric2" }], "19"],
+    ["the unlimited report last: it wins and the headers say unconstrained", [{ id: "2", name: "hits" }, { id: "1", name: "metric2" }], "-1"],
+  ])("%s", async (_n, metrics, remaining) => {
+    const doc = providerFixtures();
+    setMetrics(doc, metrics);
+    setLimits(doc, [{ metric: "hits", period: "day", value: 100 }, { metric: "metric2", period: "day", value: 200 }]);
+    ({ sim } = await startBackend(doc));
+    const r = await get(sim!, `${AR}&usage[hits]=0&usage[metric2]=10`, { "3scale-options": "limit_headers=1" });
+    expect(r.headers["3scale-limit-remaining"]).toBe(remaining);
+  });
+});

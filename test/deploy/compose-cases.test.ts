@@ -40,9 +40,9 @@ async function environment(): Promise<{ sim: ProxyWasmSimulator; stack: RunningS
   return { sim, stack };
 }
 
-async function request(sim: ProxyWasmSimulator, path: string, authority = "localhost:8080", headers: Array<[string, string]> = []) {
+async function request(sim: ProxyWasmSimulator, path: string, authority = "localhost:8080", headers: Array<[string, string]> = [], method = "GET") {
   const s = sim.newHttpStream();
-  s.sendRequestHeaders([[":method", "GET"], [":path", path], [":authority", authority], [":scheme", "http"], ...headers]);
+  s.sendRequestHeaders([[":method", method], [":path", path], [":authority", authority], [":scheme", "http"], ...headers]);
   const decision = await s.whenRequestDecided();
   return { decision, status: s.localResponse?.status, body: s.localResponse?.bodyText };
 }
@@ -58,6 +58,15 @@ describe("compose cases with envoy/envoy.yaml's configuration (host simulator in
     const { sim } = await environment();
     const r = await request(sim, path, authority, headers);
     expect(r).toEqual({ decision, status, body });
+  });
+
+  it("an unmapped method with a valid key: 404 No Mapping Rule matched", async () => {
+    const { sim } = await environment();
+    expect(await request(sim, "/?user_key=user_key_demo", "localhost:8080", [], "POST")).toEqual({
+      decision: "local-reply",
+      status: 404,
+      body: "No Mapping Rule matched\n",
+    });
   });
 
   it("limit exceeded: limited_demo (3 hits per minute) is let through 3 times, then 429", async () => {

@@ -67,9 +67,9 @@ describe("compose simulators (tools/compose/stack.ts with the compose seed)", ()
     expect(echo.headers["x-test"]).toBe("yes");
   });
 
-  it.each(envoyConfig.services.map((svc: { id: string }) => svc.id))(
+  it.each((envoyConfig.services as Array<{ id: string }>).map((svc) => [svc.id]))(
     "system serves the proxy configuration of service %s for the configured access token, and refuses another",
-    async (id) => {
+    async (id: string) => {
       const s = await start();
       const path = (token: string) => `admin/api/services/${id}/proxy/configs/production/latest.json?access_token=${token}`;
       const ok = await fetch(new URL(path(envoyConfig.system.token), s.systemUrl));

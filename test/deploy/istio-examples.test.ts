@@ -2,10 +2,13 @@
 // phase AUTHZ, priority, selector.matchLabels) and a pluginConfig the module accepts when loaded
 // as Istio loads it (root id ""); every 3scale cluster a configuration names is reachable through a
 // ServiceEntry + TLS DestinationRule pair.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { ProxyWasmSimulator } from "../../src-host-sim/index.js";
 import { modulePath } from "../support/modules.js";
-import { istioDocuments, upstreamsOf } from "./envoy-files.js";
+import { ROOT, istioDocuments, upstreamsOf } from "./envoy-files.js";
 
 const docs = istioDocuments();
 const plugins = docs.filter((d) => d.doc.kind === "WasmPlugin");
@@ -65,5 +68,18 @@ describe.each(plugins.map((d) => ({ name: label(d), d })))("WasmPlugin $name", (
       expect(dr!.doc.spec.trafficPolicy.tls).toEqual({ mode: "SIMPLE", sni: host });
       expect(new URL(u.url).protocol).toBe("https:");
     }
+  });
+});
+
+describe("examples/istio/wasmplugin.yaml", () => {
+  it("carries the quickstart's services (ids, credential sources), backend extensions and system ttl", () => {
+    const quick = parse(readFileSync(join(ROOT, "examples/quickstart.yaml"), "utf8")) as Record<string, any>;
+    const plugin = plugins.find((d) => d.file === "examples/istio/wasmplugin.yaml")!.doc.spec.pluginConfig;
+    const shape = (c: Record<string, any>) => ({
+      services: c.services.map((s: Record<string, any>) => ({ id: s.id, credentials: s.credentials })),
+      extensions: c.backend.extensions,
+      ttl: c.system.ttl,
+    });
+    expect(shape(plugin)).toEqual(shape(quick));
   });
 });

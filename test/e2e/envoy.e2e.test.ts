@@ -8,6 +8,7 @@
 // passes silently and never fails for that reason.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { join, resolve } from "node:path";
 import { GenericContainer, ImageName, Network, Wait, getContainerRuntimeClient, type StartedNetwork, type StartedTestContainer } from "testcontainers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -90,6 +91,15 @@ describe.skipIf(!probe.ok)(`Envoy ${ENVOY_IMAGE} + threescale-wasm-auth (docker-
       .withStartupTimeout(60_000)
       .start();
     base = `http://${envoy.getHost()}:${envoy.getMappedPort(8080)}`;
+    // The service tokens and mapping rules come from the system simulator: until the module's
+    // first fetch has been answered, requests get 404. Wait for it.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const r = await get("/?user_key=user_key_demo");
+      if (r.status === 200) break;
+      if (Date.now() > deadline) throw new Error(`Envoy never authorized the demo key: last answer ${r.status} ${r.body}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }, 180_000);
 
   afterAll(async () => {
@@ -98,14 +108,25 @@ describe.skipIf(!probe.ok)(`Envoy ${ENVOY_IMAGE} + threescale-wasm-auth (docker-
     await network?.stop();
   });
 
-  async function get(path: string, headers: Record<string, string> = {}, method = "GET") {
-    const res = await fetch(`${base}${path}`, { method, headers });
-    return { status: res.status, headers: res.headers, body: await res.text() };
+  /** One request to Envoy's listener (node:http, so that a Host header can be set). */
+  function get(path: string, headers: Record<string, string> = {}, method = "GET"): Promise<{ status: number; body: string }> {
+    const url = new URL(base);
+    return new Promise((resolveReply, reject) => {
+      const req = httpRequest({ hostname: url.hostname, port: url.port, path, method, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolveReply({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end();
+    });
   }
 
   it.each<{ label: string; path: string; headers: Record<string, string> }>([
     { label: "user_key in the query", path: "/?user_key=user_key_demo", headers: {} },
     { label: "user_key in a header", path: "/products/1", headers: { user_key: "user_key_demo" } },
+    { label: "app_id and app_key on host apps.localhost", path: "/?app_id=aladdin&app_key=opensesame", headers: { host: "apps.localhost:8080" } },
   ])("authorized ($label): 200 from the echo upstream", async ({ path, headers }) => {
     const r = await get(path, headers);
     expect(r.status).toBe(200);
@@ -117,8 +138,9 @@ describe.skipIf(!probe.ok)(`Envoy ${ENVOY_IMAGE} + threescale-wasm-auth (docker-
   it.each([
     { label: "missing credential", path: "/", status: 403, body: "Authentication parameters missing\n" },
     { label: "wrong key", path: "/?user_key=not-a-key", status: 403, body: "Authentication failed\n" },
-  ])("$label: $status $body", async ({ path, status, body }) => {
-    const r = await get(path);
+    { label: "wrong app_key", path: "/?app_id=aladdin&app_key=wrong", status: 403, body: "Authentication failed\n", host: "apps.localhost" },
+  ])("$label: $status $body", async ({ path, status, body, host }: { path: string; status: number; body: string; host?: string }) => {
+    const r = await get(path, host ? { host } : {});
     expect(r.status).toBe(status);
     expect(r.body).toBe(body);
   });

@@ -51,6 +51,8 @@ const rejected: Row[] = [
   { name: "invalid result", ops: [{ cloned: { ops: [], result: "middle" } }], errors: ['ops[0].cloned.result: invalid value "middle" (expected one of append, prepend)'] },
   { name: "invalid level", ops: [{ log: { msg: "x", level: "verbose" } }], errors: ['ops[0].log.level: invalid value "verbose" (expected one of trace, debug, info, warn, error, critical)'] },
   { name: "positional array for a struct parameter", ops: [{ take: [1, 1] }], errors: ["ops[0].take: expected object, got array"] },
+  { name: "a parameter of the wrong type is one problem, not also its missing members", ops: [{ test: ["ok"] }, { replace: "x" }, { json: 5 }],
+    errors: ["ops[0].test: expected object, got array", "ops[1].replace: expected object, got string", "ops[2].json: expected object, got integer"] },
   { name: "test.if takes one op, not a list", ops: [{ test: { if: ["ok"], then: [] } }], errors: ["ops[0].test.if: expected object, got array"] },
   { name: "test requires if and then", ops: [{ test: {} }], errors: ["ops[0].test.if: missing required field", "ops[0].test.then: missing required field"] },
   { name: "op lists must be arrays", ops: [{ any: "ok" }], errors: ["ops[0].any: expected array, got string"] },
