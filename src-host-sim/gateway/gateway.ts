@@ -12,7 +12,7 @@ import { type HttpStream, type LogLevelName, type LogRecord, ProxyWasmSimulator,
 import { SeedError, seedFromFile } from "../seed/seed.js";
 import { SystemSimulator } from "../system/index.js";
 import { clusterHandler, parseClusterUrl } from "./clusters.js";
-import { GatewayError, loadPluginConfig } from "./config.js";
+import { GatewayError, displayPath, loadPluginConfig } from "./config.js";
 import { type EchoUpstream, closeServer, listen, startEchoUpstream } from "./upstream.js";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)).replace(/[\\/]dist[\\/]?$/, ""));
@@ -75,10 +75,11 @@ export class Gateway {
   static async start(options: GatewayOptions = {}): Promise<Gateway> {
     const configPath = options.configPath ?? resolve(REPO_ROOT, DEFAULT_CONFIG);
     const cfg = loadPluginConfig(configPath);
+    const shown = displayPath(configPath);
     const seedPath = options.seedPath ?? resolve(REPO_ROOT, DEFAULT_SEED);
     let seed;
     try {
-      seed = seedFromFile(locate(seedPath));
+      seed = seedFromFile(displayPath(locate(seedPath)));
     } catch (e) {
       if (e instanceof SeedError) throw new GatewayError(e.message);
       throw e;
@@ -88,7 +89,7 @@ export class Gateway {
     try {
       wasm = new Uint8Array(await readFile(modulePath));
     } catch {
-      throw new GatewayError(`${modulePath}: module not found (build it with npm run build)`);
+      throw new GatewayError(`${displayPath(modulePath)}: module not found (build it with npm run build)`);
     }
 
     const host = options.host ?? "127.0.0.1";
@@ -126,7 +127,7 @@ export class Gateway {
       const handlers: Record<string, ReturnType<typeof clusterHandler>> = {};
       for (const [name, url] of Object.entries(clusters)) {
         const target = parseClusterUrl(url);
-        if (!target) throw new GatewayError(`cluster ${name}: "${url}" is not an http(s) URL (config ${configPath})`);
+        if (!target) throw new GatewayError(`cluster ${name}: "${url}" is not an http(s) URL (config ${shown})`);
         handlers[name] = clusterHandler(target);
       }
 
@@ -153,13 +154,13 @@ export class Gateway {
           onLog,
         });
       } catch (e) {
-        if (e instanceof SimulatorLoadError) throw new GatewayError(`${modulePath}: cannot load the module: ${e.message}`);
+        if (e instanceof SimulatorLoadError) throw new GatewayError(`${displayPath(modulePath)}: cannot load the module: ${e.message}`);
         throw e;
       }
       const result = sim.start();
       if (!result.ok) {
         const why = errors.filter((m) => !/^configuration rejected/.test(m)).slice(0, 3).join("; ");
-        throw new GatewayError(`${configPath}: the module rejected the configuration${why ? `: ${why}` : ` (${result.failState ?? "failed"})`}`);
+        throw new GatewayError(`${shown}: the module rejected the configuration${why ? `: ${why}` : ` (${result.failState ?? "failed"})`}`);
       }
       // Let the first system fetches land before taking traffic.
       await Promise.race([sim.idle(), new Promise((r) => setTimeout(r, options.systemWarmupMs ?? 3000))]);
@@ -171,7 +172,7 @@ export class Gateway {
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         const why = code === "EADDRINUSE" ? "address already in use" : code === "EACCES" ? "permission denied" : (code ?? String(e));
-        throw new GatewayError(`cannot listen on ${host}:${options.port ?? 8080}: ${why} (config ${configPath})`);
+        throw new GatewayError(`cannot listen on ${host}:${options.port ?? 8080}: ${why} (config ${shown})`);
       }
       const addr = server.address() as AddressInfo;
       const gw = new Gateway(`http://${addr.address}:${addr.port}/`, configPath, sim, backend, system, upstream, upstreamUrl, server, clusters);

@@ -159,6 +159,16 @@ describe("gateway: start-up errors are one-line messages", () => {
     expect(err?.message).not.toContain("\n");
   });
 
+  it("a missing module is named", async () => {
+    await expect(start({ modulePath: "/nonexistent/filter.wasm" })).rejects.toThrow("/nonexistent/filter.wasm: module not found (build it with npm run build)");
+  });
+
+  it("a bad seed file is named with the path inside it", async () => {
+    const path = join(tmpdir(), `gw-${process.pid}-${Math.random().toString(36).slice(2)}-seed.yaml`);
+    writeFileSync(path, "services:\n  - id: '1'\n");
+    await expect(start({ seedPath: path })).rejects.toThrow(`${path}: services[0].provider_key: missing required field`);
+  });
+
   it("a missing configuration file is named", async () => {
     await expect(start({ configPath: "/nonexistent/quick.yaml" })).rejects.toThrow("/nonexistent/quick.yaml: cannot read configuration file (no such file)");
   });
