@@ -4,6 +4,7 @@
 import { GlobSet } from "../util/glob";
 import { OpProgram } from "../ops/engine";
 import { PathPattern } from "../pipeline/rules";
+import { PortaFeatures, ServiceFeatures } from "./features-model";
 
 /** Upstream is a cluster the module calls (backend or system), with values derived from its URL. */
 @final
@@ -36,6 +37,8 @@ export class BackendConfig {
   upstream: Upstream = new Upstream();
   /** The complete 3scale-options header value: "rejection_reason_header=1" + "&" + each extension. */
   optionsHeader: string = "rejection_reason_header=1";
+  /** Issue 10: ask for limit headers and return RateLimit-* to clients (backend.rate_limit_headers). */
+  rateLimitHeaders: bool = false;
 }
 
 export const enum SourceKind { Header = 0, QueryString = 1, Filter = 2 }
@@ -86,6 +89,8 @@ export class Service {
   credentials: Credentials = new Credentials();
   /** Static rules, evaluated before fetched ones. */
   mappingRules: Array<MappingRule> = [];
+  /** Issue 10: error responses, authentication mode, credential stripping, identity headers. */
+  features: ServiceFeatures = new ServiceFeatures();
 }
 
 @final
@@ -103,4 +108,6 @@ export class PortaAnswer {
   rules: Array<MappingRule> = [];
   /** One warning per skipped proxy_rules element, e.g. `proxy_rules[2] skipped: invalid pattern: …`. */
   warnings: Array<string> = [];
+  /** Issue 10: backend_version and error_* of the answer. */
+  features: PortaFeatures = new PortaFeatures();
 }

@@ -122,22 +122,24 @@ function route(ctx: ListenerContext, req: BackendRequest): BackendResponse {
     return {
       status: 204,
       headers: {
-        "access-control-allow-origin": "*",
-        "access-control-allow-methods": "GET, POST, OPTIONS",
-        "access-control-allow-headers": "3scale-options, Content-Type",
-        "access-control-expose-headers": "ETag, Link, 3scale-rejection-reason",
+        ...LISTENER_HEADERS,
+        "access-control-max-age": "86400",
+        "access-control-allow-methods": "GET, POST, PATCH, PUT, DELETE",
+        "access-control-allow-headers":
+          "Authorization, Accept-Encoding, Content-Type, Cache-Control, Accept, If-Match, If-Modified-Since, If-None-Match, If-Unmodified-Since, X-Requested-With, X-HTTP-Method-Override, 3scale-options",
       },
       body: "",
     };
   }
-  if (path === "/available" && method === "HEAD") return { status: 200, headers: {}, body: "" };
+  // Sinatra's before filter sets the XML type, CORS and CSP on every route; text/* gets a charset.
+  if (path === "/available" && method === "HEAD") return { status: 200, headers: { ...LISTENER_HEADERS }, body: "" };
   if (path === "/check.txt" && (method === "GET" || method === "HEAD")) {
-    return { status: 200, headers: { "content-type": "text/plain" }, body: "ok" };
+    return { status: 200, headers: { ...LISTENER_HEADERS, "content-type": "text/plain;charset=utf-8" }, body: "ok" };
   }
   if (path === "/status" && (method === "GET" || method === "HEAD")) {
     return {
       status: 200,
-      headers: { "content-type": "application/json" },
+      headers: { ...LISTENER_HEADERS, "content-type": "application/json" },
       body: '{"status":"ok","version":{"backend":"3.4.3"}}',
     };
   }

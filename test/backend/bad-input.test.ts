@@ -200,14 +200,16 @@ describe("backend simulator: odd shapes and transport", () => {
   });
 
   it.each([
-    ["HEAD /available", "HEAD", "/available", 200, undefined, ""],
-    ["GET /check.txt", "GET", "/check.txt", 200, "text/plain", "ok"],
+    ["HEAD /available", "HEAD", "/available", 200, "application/vnd.3scale-v2.0+xml", ""],
+    ["GET /check.txt", "GET", "/check.txt", 200, "text/plain;charset=utf-8", "ok"],
     ["GET /status", "GET", "/status", 200, "application/json", '{"status":"ok","version":{"backend":"3.4.3"}}'],
-    ["OPTIONS", "OPTIONS", "/transactions/authrep.xml", 204, undefined, ""],
+    ["OPTIONS (CORS pre-flight)", "OPTIONS", "/transactions/authrep.xml", 204, "application/vnd.3scale-v2.0+xml", ""],
   ])("status route %s", async (_n, method, path, status, ct, body) => {
     const s = await fixture();
     const r = await send(s.url, method, path);
     expect([r.status, r.body]).toEqual([status, body]);
-    if (ct) expect(r.headers["content-type"]).toBe(ct);
+    expect(r.headers["content-type"]).toBe(ct);
+    expect(r.headers["access-control-allow-origin"]).toBe("*");
+    if (method === "OPTIONS") expect(r.headers["access-control-allow-headers"]).toContain("3scale-options");
   });
 });
