@@ -1,8 +1,8 @@
 // Loads the filter's test-only entries (build/testing/<name>.wasm with their raw JS bindings) so
 // `trace` can explain a decision with the module's OWN code: op pipelines (ops.traceOps), globs,
 // structured lookups, mapping-rule matching, query decoding and authority normalisation.
-import { existsSync, readFileSync } from "node:fs";
-import { pathToFileURL } from "node:url";
+import { existsSync } from "node:fs";
+import { loadEntry } from "../../testing/load-entry.js";
 import { packagePath } from "./root.js";
 import { UsageError } from "./io.js";
 
@@ -30,14 +30,12 @@ export interface TraceResult {
   steps: TraceStep[];
 }
 
-async function load<T>(name: string): Promise<T> {
+async function load<T extends object>(name: string): Promise<T> {
   const wasm = packagePath("build", "testing", `${name}.wasm`);
   const js = wasm.replace(/\.wasm$/, ".js");
   if (!existsSync(wasm) || !existsSync(js)) throw new UsageError(`build/testing/${name}.wasm is not built; run \`npm run build\` first`);
-  const loader = (await import(pathToFileURL(js).href)) as { instantiate(m: WebAssembly.Module, imports: object): Promise<T> };
-  const module = await WebAssembly.compile(readFileSync(wasm));
   // The entries log through proxy_log (e.g. the `values` op); trace does not show those lines.
-  return loader.instantiate(module, { env: { proxy_log: () => 0 } });
+  return (await loadEntry<T>(wasm)).exports;
 }
 
 export interface Entries {
