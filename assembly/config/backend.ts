@@ -9,10 +9,12 @@ import {
   warnUnknownMembers,
 } from "./fields";
 import { parseUpstreamUrl } from "./upstream";
+import { BACKEND_FEATURE_FIELDS, compileBackendFeatures } from "./features";
+import { BACKEND_CACHE_FIELDS, compileBackendCache } from "./cache";
 
 const UPSTREAM_FIELDS = "name|url|timeout";
 const SYSTEM_FIELDS = "name|upstream|token|ttl";
-const BACKEND_FIELDS = "name|upstream|extensions";
+const BACKEND_FIELDS = "name|upstream|extensions|" + BACKEND_FEATURE_FIELDS + "|" + BACKEND_CACHE_FIELDS;
 const KNOWN_EXTENSIONS = "no_body|rejection_reason_header|limit_headers|hierarchy|flat_usage|list_app_keys";
 
 const TIMEOUT_MAX: i64 = 2147483647;
@@ -62,6 +64,8 @@ export function compileBackend(node: JsonValue, path: string, diag: Diagnostics)
   if (upstream != null) b.upstream = compileUpstream(upstream, memberPath(path, "upstream"), diag);
   const extensions = arrayMember(node, "extensions", path, OPTIONAL, diag);
   if (extensions != null) b.optionsHeader = compileExtensions(extensions, memberPath(path, "extensions"), diag);
+  compileBackendFeatures(node, path, b, diag);
+  compileBackendCache(node, path, b, diag);
   return b;
 }
 

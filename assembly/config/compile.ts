@@ -17,11 +17,12 @@ import { compileBackend, compileSystem } from "./backend";
 import { compileCredentials } from "./credentials";
 import { compileMappingRule } from "./mapping";
 import { compileGlobSet } from "../util/glob";
+import { compileServiceFeatures, SERVICE_FEATURE_FIELDS } from "./features";
 
 // Name lists are `|`-separated strings rather than global arrays: static strings cost the
 // incremental GC nothing, while every global array is re-visited on each collection cycle.
 const TOP_FIELDS = "api|backend|services|system";
-const SERVICE_FIELDS = "id|token|environment|authorities|credentials|mapping_rules";
+const SERVICE_FIELDS = "id|token|environment|authorities|credentials|mapping_rules|" + SERVICE_FEATURE_FIELDS;
 
 const API_VERSIONS = "v1|v1.0|v1.0.0";
 const ENVIRONMENTS = "production|staging|sandbox";
@@ -210,5 +211,6 @@ function compileService(node: JsonValue, path: string, hasSystem: bool, diag: Di
   if (!hasSystem && (present(node, "mapping_rules") == null || (rules != null && rules.items.length == 0))) {
     diag.warn(rulesPath, "no mapping rules and no system: every request to this service gets 404 No Mapping Rule matched");
   }
+  compileServiceFeatures(node, path, s, diag);
   return s;
 }

@@ -3,7 +3,7 @@
 // Every reader reports at its JSON path and keeps going, as the rest of the compiler does.
 import { BackendConfig, Service } from "./model";
 import {
-  AuthMode, ERROR_KIND_COUNT, ErrorResponse, ErrorResponses, errorKindName, PortaFeatures, ServiceFeatures,
+  AuthMode, ERROR_KIND_COUNT, ErrorResponse, errorKindName, PortaFeatures, ServiceFeatures,
 } from "./features-model";
 import { Diagnostics, jsonQuote, memberPath } from "./diagnostics";
 import { JsonKind, JsonValue } from "./json";

@@ -5,6 +5,7 @@ import { GlobSet } from "../util/glob";
 import { OpProgram } from "../ops/engine";
 import { PathPattern } from "../pipeline/rules";
 import { PortaFeatures, ServiceFeatures } from "./features-model";
+import { CachePolicy } from "./cache-model";
 
 /** Upstream is a cluster the module calls (backend or system), with values derived from its URL. */
 @final
@@ -39,6 +40,8 @@ export class BackendConfig {
   optionsHeader: string = "rejection_reason_header=1";
   /** Issue 10: ask for limit headers and return RateLimit-* to clients (backend.rate_limit_headers). */
   rateLimitHeaders: bool = false;
+  /** Issue 9: authorization cache, batched reports and failure mode (backend.cache, backend.failure_mode). */
+  caching: CachePolicy = new CachePolicy();
 }
 
 export const enum SourceKind { Header = 0, QueryString = 1, Filter = 2 }

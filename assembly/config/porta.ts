@@ -8,6 +8,7 @@ import { MappingRule, PortaAnswer, Usage } from "./model";
 import { JsonKind, JsonValue, JSON_MAX_DEPTH, parseJsonBytes, jsonTypeName } from "./json";
 import { compileMethod, compileRulePattern } from "./rules";
 import { DELTA_MAX } from "./fields";
+import { readPortaFeatures } from "./features";
 
 /** PortaParseResult: `answer` on success, else `error` (the `invalid answer: <why>` text). */
 export class PortaParseResult {
@@ -44,6 +45,7 @@ export function parsePortaAnswer(body: ArrayBuffer): PortaParseResult {
 
   const answer = new PortaAnswer();
   answer.token = fetchedToken(content);
+  answer.features = readPortaFeatures(content, answer.warnings);
 
   const proxy = content.get("proxy");
   if (proxy != null && proxy.kind != JsonKind.Null) {

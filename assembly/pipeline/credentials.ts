@@ -12,7 +12,19 @@ export class ResolvedCredentials {
   userKey: string | null = null;
   appId: string | null = null;
   appKey: string | null = null;
+  /** Where each value was found (docs/features.md "Credential stripping"): source and key. */
+  userKeyFrom: CredentialSource | null = null;
+  userKeyName: string = "";
+  appIdFrom: CredentialSource | null = null;
+  appIdName: string = "";
+  appKeyFrom: CredentialSource | null = null;
+  appKeyName: string = "";
 }
+
+// The source and key of the latest resolveSources success (single-threaded module).
+let resolvedFrom: CredentialSource | null = null;
+let resolvedName: string = "";
+let lookupName: string = "";
 
 /** lookupSource returns the values a source finds before its ops (1..n), or null. */
 function lookupSource(src: CredentialSource, req: RequestView): Array<string> | null {
@@ -20,17 +32,18 @@ function lookupSource(src: CredentialSource, req: RequestView): Array<string> | 
   if (src.kind == SourceKind.Header) {
     for (let i = 0, n = keys.length; i < n; i++) {
       const v = req.headers.get(unchecked(keys[i]));
-      if (v !== null) return [v];
+      if (v !== null) { lookupName = unchecked(keys[i]); return [v]; }
     }
     return null;
   }
   if (src.kind == SourceKind.QueryString) {
     for (let i = 0, n = keys.length; i < n; i++) {
       const v = req.queryParam(unchecked(keys[i]));
-      if (v !== null) return [v];
+      if (v !== null) { lookupName = unchecked(keys[i]); return [v]; }
     }
     return null;
   }
+  lookupName = "";
   // Filter: path[0] is the metadata namespace, path[1..] the structured path.
   const path = src.path;
   if (path.length == 0) return null;
@@ -49,7 +62,11 @@ export function resolveSources(sources: Array<CredentialSource> | null, req: Req
     const found = lookupSource(src, req);
     if (found === null || found.length == 0) continue;
     const stack = runOps(src.ops, found);
-    if (stack !== null && stack.length > 0) return stack;
+    if (stack !== null && stack.length > 0) {
+      resolvedFrom = src;
+      resolvedName = lookupName;
+      return stack;
+    }
   }
   return null;
 }
@@ -58,14 +75,26 @@ export function resolveSources(sources: Array<CredentialSource> | null, req: Req
 export function resolveCredentials(creds: Credentials, req: RequestView): ResolvedCredentials | null {
   const r = new ResolvedCredentials();
   const userKey = resolveSources(creds.userKey, req);
-  if (userKey !== null) r.userKey = unchecked(userKey[0]);
+  if (userKey !== null) {
+    r.userKey = unchecked(userKey[0]);
+    r.userKeyFrom = resolvedFrom;
+    r.userKeyName = resolvedName;
+  }
   // app_id is evaluated even when a user_key was found (its log/values ops may be visible).
   const appId = resolveSources(creds.appId, req);
+  if (appId !== null) {
+    r.appIdFrom = resolvedFrom;
+    r.appIdName = resolvedName;
+  }
   let appKey: string | null = null;
   if (appId !== null && appId.length >= 2) appKey = unchecked(appId[1]);
   if (appKey === null) {
     const k = resolveSources(creds.appKey, req);
-    if (k !== null) appKey = unchecked(k[0]);
+    if (k !== null) {
+      appKey = unchecked(k[0]);
+      r.appKeyFrom = resolvedFrom;
+      r.appKeyName = resolvedName;
+    }
   }
   if (r.userKey !== null) return r;
   if (appId === null) return null;

@@ -7,6 +7,7 @@ import { RequestView } from "./request";
 import { computeUsage, UsageList } from "./usage";
 import { describeCredentials, describeUsage } from "./authrep";
 import { Verdict } from "./verdict";
+import { oidcCredentials } from "./identity";
 
 /** Decision: Allow means "ask the backend" (service, creds and usage are set); else a local reply. */
 @final
@@ -39,7 +40,9 @@ export function decide(snapshot: Snapshot, view: RequestView, debug: bool): Deci
   const service = selected.service;
   d.service = selected;
   // Step 3: credentials.
-  const creds = resolveCredentials(service.credentials, view);
+  const found = resolveCredentials(service.credentials, view);
+  // OIDC services send the client id only (docs/features.md).
+  const creds = found !== null && selected.features.oidc ? oidcCredentials(found) : found;
   if (creds === null) return reject(d, Verdict.CredentialsMissing, debug ? "request: service " + service.id : "");
   d.creds = creds;
   // Step 4: mapping rules → usage.

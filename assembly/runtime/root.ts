@@ -17,6 +17,7 @@ import { Snapshot, buildSnapshot } from "./snapshot";
 import { FetchEntry, SystemFetcher } from "./fetcher";
 import { findStream } from "./registry";
 import { AuthStream } from "./stream";
+import { countSystemFetch, defineMetrics } from "./metrics";
 
 export const TICK_PERIOD_MS: u32 = 1000;
 
@@ -80,6 +81,7 @@ export class AuthRoot {
   }
 
   private install(config: Config): void {
+    defineMetrics(); // once per VM (issue 10)
     this.config = config;
     // A new generation: fetched state is discarded, answers to earlier fetches are ignored
     // (their tokens are no longer known).
@@ -131,6 +133,7 @@ export class AuthRoot {
   private fetchFailed(fetcher: SystemFetcher, entry: FetchEntry, now: u64, why: string): void {
     entry.inFlight = false;
     entry.dueAtMs = now + fetcher.failureDelayMs();
+    countSystemFetch(false);
     logAt(LOG_WARN, "system: service " + entry.serviceId + ": fetch failed: " + why);
   }
 
@@ -155,6 +158,7 @@ export class AuthRoot {
     const prefix = "system: service " + entry.serviceId + ": ";
     for (let i = 0, n = answer.warnings.length; i < n; i++) logAt(LOG_WARN, prefix + unchecked(answer.warnings[i]));
     fetcher.fetched.set(entry.serviceId, answer);
+    countSystemFetch(true);
     entry.dueAtMs = now + fetcher.successDelayMs();
     const config = this.config;
     if (config !== null) this.snapshot = buildSnapshot(config, fetcher.fetched);

@@ -3,11 +3,14 @@
 // created with, so a refresh or reconfiguration never changes a request under way.
 import { Config, MappingRule, PortaAnswer, Service } from "../config/model";
 import { authrepPrefix } from "../pipeline/authrep";
+import { buildEffectiveFeatures, EffectiveFeatures, oauthAuthrepPrefix } from "./service-features";
 
 @final
 export class EffectiveService {
   /** The constant head of every authrep `:path` for this service (contains the token). */
-  readonly authrepPrefix: string;
+  authrepPrefix: string;
+  /** Issue 10 (error replies, OIDC, upstream changes); set by buildSnapshot. */
+  features: EffectiveFeatures = new EffectiveFeatures();
   constructor(
     public readonly service: Service,
     /** Static token if present, else the fetched one, else "" (→ 502). Secret. */
@@ -45,7 +48,10 @@ export function buildSnapshot(config: Config, fetched: Map<string, PortaAnswer> 
       if (token.length == 0) token = answer.token;
       if (answer.rules.length > 0) rules = rules.concat(answer.rules);
     }
-    services.push(new EffectiveService(s, token, rules, config));
+    const e = new EffectiveService(s, token, rules, config);
+    e.features = buildEffectiveFeatures(s, fetched !== null && fetched.has(s.id) ? fetched.get(s.id).features : null);
+    if (e.features.oidc && token.length > 0) e.authrepPrefix = oauthAuthrepPrefix(config.backend.upstream, s.id, token, false);
+    services.push(e);
   }
   return new Snapshot(config, services);
 }

@@ -15,6 +15,13 @@ import { Verdict, verdictStatus, verdictText, verdictDetails, classifyAnswer, pa
 import { decodeUtf8LossyBuffer } from "../util/utf8lossy";
 import { Snapshot } from "./snapshot";
 import { AuthRoot } from "./root";
+// Issue 10 (docs/features.md): error replies, rate-limit headers, upstream changes, metrics.
+import { sendVerdictReply } from "../pipeline/errors";
+import { RateLimit, readRateLimit, RATELIMIT_LIMIT, RATELIMIT_REMAINING, RATELIMIT_RESET } from "../pipeline/ratelimit";
+import { prepareUpstream } from "../pipeline/identity";
+import { ResolvedCredentials } from "../pipeline/credentials";
+import { countVerdict, nowNanos, recordBackendLatency } from "./metrics";
+import { EffectiveService } from "./snapshot";
 
 const HEADERS_CONTINUE: u32 = 0;
 const HEADERS_STOP_ITERATION: u32 = 1;
@@ -52,6 +59,13 @@ export class AuthStream {
   private summary: string = "";
   /** Whether the host keeps debug lines (asked once per request; Envoy's default is info). */
   private debug: bool = false;
+  /** The selected service and resolved credentials (issue 10: error replies, upstream changes). */
+  private service: EffectiveService | null = null;
+  private creds: ResolvedCredentials | null = null;
+  /** RateLimit-* for the response of an allowed request, null when none. */
+  private rateLimit: RateLimit | null = null;
+  /** When the authrep call was dispatched (host clock, ns) for the latency histogram. */
+  private sentAtNs: u64 = 0;
 
   constructor(
     public readonly id: u32,
@@ -75,6 +89,8 @@ export class AuthStream {
     this.summary = d.summary;
     const selected = d.service;
     const creds = d.creds;
+    this.service = selected;
+    this.creds = creds;
     const usage = d.usage;
     if (d.verdict != Verdict.Allow || selected === null || creds === null || usage === null) {
       return this.reject(d.verdict == Verdict.Allow ? Verdict.BackendUnavailable : d.verdict, d.summary);
@@ -90,6 +106,7 @@ export class AuthStream {
     }
     this.pendingToken = HTTP_CALL_TOKEN;
     this.root.trackAuthrep(HTTP_CALL_TOKEN, this.id);
+    this.sentAtNs = nowNanos();
     if (this.debug) {
       logAt(LOG_DEBUG, "authrep: cluster " + backend.upstream.name + ", path " +
         buildAuthrepPath(backend.upstream, selected.service.id, selected.token, creds, usage, true));
@@ -101,8 +118,24 @@ export class AuthStream {
   /** reject sends the local reply of `v` and logs the decision at debug (`summary` is "" unless debug). */
   private reject(v: Verdict, summary: string): u32 {
     if (this.debug) logAt(LOG_DEBUG, summary + " → " + verdictStatus(v).toString() + " " + verdictText(v));
-    sendReply(v);
+    this.reply(v, null);
     return HEADERS_STOP_ITERATION;
+  }
+
+  /** reply sends the local reply of `v`: the service's custom one if any, else the spec's (counted). */
+  reply(v: Verdict, rateLimit: RateLimit | null): void {
+    const selected = this.service;
+    sendVerdictReply(v, selected !== null ? selected.features.replies : null, rateLimit);
+  }
+
+  /**
+   * allowUpstream prepares an allowed request for upstream (credential stripping, identity
+   * headers) and counts it; call it with the stream as effective context, before continuing.
+   */
+  allowUpstream(): void {
+    countVerdict(<i32>Verdict.Allow);
+    const selected = this.service;
+    if (selected !== null && selected.features.mutatesUpstream) prepareUpstream(selected.features, selected.service.id, this.creds);
   }
 
   /** onAuthrepAnswer runs inside the root's proxy_on_http_call_response (§2 step 8, §7). */
@@ -123,23 +156,35 @@ export class AuthStream {
       }
     }
     const v = classifyAnswer(numHeaders, status, reason);
+    const sentAt = this.sentAtNs;
+    const now = nowNanos();
+    if (sentAt > 0 && now >= sentAt) recordBackendLatency((now - sentAt) / 1000000);
+    let rateLimit: RateLimit | null = null;
+    const snapshot = this.snapshot;
+    if (snapshot !== null && snapshot.config.backend.rateLimitHeaders && (v == Verdict.Allow || v == Verdict.LimitsExceeded)) {
+      rateLimit = readRateLimit();
+    }
     if (v == Verdict.BackendUnavailable) {
       logAt(LOG_WARN, numHeaders == 0 ? "backend: authrep failed: no response"
         : status < 0 ? "backend: authrep failed: invalid status" : "backend: authrep failed: status " + status.toString());
     }
     if (v == Verdict.Allow) {
       if (this.debug) logAt(LOG_DEBUG, this.summary + " → allowed");
+      this.rateLimit = rateLimit;
+      this.allowUpstream();
       if (continueRequest() != STATUS_OK && this.debug) logAt(LOG_DEBUG, "request: continue failed");
       return;
     }
     if (this.debug) logAt(LOG_DEBUG, this.summary + " → " + verdictStatus(v).toString() + " " + verdictText(v));
-    sendReply(v);
+    this.reply(v, v == Verdict.LimitsExceeded ? rateLimit : null);
   }
 
   /** onResponseHeaders adds `powered-by: 3scale` (replace semantics, §2.3). */
   onResponseHeaders(): u32 {
     const status = replaceHeader(MAP_RESPONSE_HEADERS, POWERED_BY_KEY, POWERED_BY_VALUE);
     if (status != STATUS_OK) logAt(LOG_DEBUG, "response: powered-by not set (status " + status.toString() + ")");
+    const rateLimit = this.rateLimit;
+    if (rateLimit !== null) addRateLimitHeaders(rateLimit);
     return HEADERS_CONTINUE;
   }
 
@@ -154,4 +199,11 @@ export class AuthStream {
 
 function sendReply(v: Verdict): void {
   sendLocalResponse(verdictStatus(v), unchecked(REPLY_DETAILS[<i32>v]), unchecked(REPLY_BODIES[<i32>v]), NO_HEADERS);
+}
+
+/** addRateLimitHeaders sets RateLimit-* on the response (replace semantics). */
+function addRateLimitHeaders(r: RateLimit): void {
+  replaceHeader(MAP_RESPONSE_HEADERS, String.UTF8.encode(RATELIMIT_LIMIT), String.UTF8.encode(r.limit));
+  replaceHeader(MAP_RESPONSE_HEADERS, String.UTF8.encode(RATELIMIT_REMAINING), String.UTF8.encode(r.remaining));
+  if (r.reset.length > 0) replaceHeader(MAP_RESPONSE_HEADERS, String.UTF8.encode(RATELIMIT_RESET), String.UTF8.encode(r.reset));
 }

@@ -185,6 +185,8 @@ export function authorizeCall(ctx: CallContext): AuthOutcome {
   const appKey = strParam(params, "app_key");
   const redirectUrl = strParam(params, "redirect_url");
   const redirectUri = strParam(params, "redirect_uri");
+  const urlGiven = "redirect_url" in params;
+  const uriGiven = !urlGiven && "redirect_uri" in params;
 
   // Validators, first failure wins.
   let rejection: Rejection | undefined;
@@ -204,9 +206,10 @@ export function authorizeCall(ctx: CallContext): AuthOutcome {
       if (!app!.keys.includes(appKey)) return reject.keyInvalid(appKey);
     }
     if (oauth) {
-      const tag = !blank(redirectUrl) ? "redirect_url" : "redirect_uri";
-      const given = !blank(redirectUrl) ? redirectUrl : redirectUri;
-      if (!blank(given) && given !== (app!.redirectUrl ?? "")) return reject.redirectInvalid(tag, given);
+      // The redirect_url key wins by presence, even when empty (then nothing is checked).
+      const tag = urlGiven ? "redirect_url" : "redirect_uri";
+      const given = urlGiven ? redirectUrl : redirectUri;
+      if (!blank(given) && given !== app!.redirectUrl) return reject.redirectInvalid(tag, given);
     }
     if (service.referrerFiltersRequired && app!.referrerFilters.length > 0) {
       const referrer = strParam(params, "referrer");
@@ -280,7 +283,7 @@ export function authorizeCall(ctx: CallContext): AuthOutcome {
       view.application = {
         id: app.id,
         key: app.keys[0] ?? "",
-        redirectTag: blank(redirectUrl) && !blank(redirectUri) ? "redirect_uri" : "redirect_url",
+        redirectTag: uriGiven ? "redirect_uri" : "redirect_url",
         redirect: app.redirectUrl ?? "",
       };
     }

@@ -471,6 +471,7 @@ const vectors: Vector[] = [
       { path: `${OAZ}provider_key=pk&app_id=A&redirect_uri=http://3scale.net2`, status: 409, contains: ['<reason>redirect_uri "http://3scale.net2" is invalid</reason>', "<redirect_uri>http://3scale.net</redirect_uri>"] },
       { path: `${OAZ}provider_key=pk&app_id=A&redirect_uri=http://3scale.net2&redirect_url=http://x`, status: 409, contains: ['<reason>redirect_url "http://x" is invalid</reason>'] },
       { path: `${OAZ}provider_key=pk&app_id=A&redirect_url=http://3scale.net`, status: 200 },
+      { path: `${OAZ}provider_key=pk&app_id=A&redirect_url=&redirect_uri=http://x`, status: 200, contains: ["<redirect_url>http://3scale.net</redirect_url>"] },
     ],
   },
   {

@@ -1,14 +1,14 @@
 // End to end: the local gateway on ephemeral ports, the product module in the host simulator,
 // the backend and system simulators seeded from examples/seed.yaml, the echo upstream, real sockets.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { createServer } from "node:net";
+import { type Socket, createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src-host-sim/backend/index.js";
 import { Gateway, type GatewayOptions } from "../../src-host-sim/gateway/gateway.js";
-import { modulePath } from "../support/modules.js";
+import { ROOT, modulePath } from "../support/modules.js";
 
 let gw: Gateway | undefined;
 afterEach(async () => {
@@ -128,6 +128,62 @@ describe("gateway: requests through the product module", () => {
     const g = await start({ clusters: { "3scale-backend": `http://127.0.0.1:${dead}` } });
     const r = await call(g, "/?user_key=user_key_demo");
     expect([r.status, r.body]).toEqual([502, "Bad Gateway\n"]);
+  });
+});
+
+describe("gateway: timeouts and aborted clients", () => {
+  /** A TCP server that accepts connections and never answers. */
+  async function blackHole(): Promise<{ port: number; close(): void }> {
+    const sockets: Socket[] = [];
+    const server = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    return {
+      port: (server.address() as { port: number }).port,
+      close: () => {
+        for (const s of sockets) s.destroy();
+        server.close();
+      },
+    };
+  }
+
+  function quickstartWithBackendTimeout(ms: number): string {
+    const text = readFileSync(resolve(ROOT, "examples/quickstart.yaml"), "utf8").replace(/timeout: 5000\n(\s+extensions)/, `timeout: ${ms}\n$1`);
+    expect(text).toContain(`timeout: ${ms}`);
+    const path = join(tmpdir(), `gw-${process.pid}-${Math.random().toString(36).slice(2)}-timeout.yaml`);
+    writeFileSync(path, text);
+    return path;
+  }
+
+  it("a backend that never answers gives 502 once the call's timeout passes on the real clock", async () => {
+    const hole = await blackHole();
+    try {
+      const g = await start({ configPath: quickstartWithBackendTimeout(300), clusters: { "3scale-backend": `http://127.0.0.1:${hole.port}` } });
+      const r = await call(g, "/?user_key=user_key_demo");
+      expect([r.status, r.body]).toEqual([502, "Bad Gateway\n"]);
+    } finally {
+      hole.close();
+    }
+  });
+
+  it("a client that goes away while its request waits for the backend does not disturb others", async () => {
+    const hole = await blackHole();
+    try {
+      const g = await start({ configPath: quickstartWithBackendTimeout(400), clusters: { "3scale-backend": `http://127.0.0.1:${hole.port}` } });
+      const u = new URL(g.url);
+      await new Promise<void>((done) => {
+        const req = request({ host: u.hostname, port: u.port, path: "/?user_key=user_key_demo" });
+        req.on("error", () => done());
+        req.end();
+        setTimeout(() => {
+          req.destroy();
+          done();
+        }, 100);
+      });
+      const r = await call(g, "/");
+      expect([r.status, r.body]).toEqual([403, "Authentication parameters missing\n"]);
+    } finally {
+      hole.close();
+    }
   });
 });
 

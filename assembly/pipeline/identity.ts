@@ -1,0 +1,138 @@
+// What an allowed request carries upstream (docs/features.md "Credential stripping", "Upstream
+// identity headers", "OIDC services"): the credential the lookup used can be removed, and the
+// resolved application and service ids can be set in headers that clients cannot spoof.
+// prepareUpstream runs while the request headers are still writable: when the decision arrives,
+// with the stream as the effective context, before the request continues.
+import * as imports from "@solo-io/proxy-runtime/assembly/imports";
+import { logAt, LOG_DEBUG } from "../host/log";
+import { getHeaderValueBytes, replaceHeader, MAP_REQUEST_HEADERS, STATUS_OK } from "../host/hostcalls";
+import { CredentialSource, SourceKind } from "../config/model";
+import { formDecode } from "../util/percent";
+import { decodeUtf8LossyBuffer } from "../util/utf8lossy";
+import { ResolvedCredentials } from "./credentials";
+
+const PATH_KEY = String.UTF8.encode(":path");
+
+/** UpstreamChanges: the per-service settings prepareUpstream applies. */
+export class UpstreamChanges {
+  stripCredentials: bool = false;
+  appIdHeader: string = "";
+  serviceIdHeader: string = "";
+}
+
+/** prepareUpstream applies `changes` to the request headers of the effective stream. */
+export function prepareUpstream(changes: UpstreamChanges, serviceId: string, creds: ResolvedCredentials | null): void {
+  if (changes.stripCredentials && creds !== null) stripCredentials(creds);
+  if (changes.appIdHeader.length > 0) {
+    // Only an app_id credential identifies the application here; with a user_key (or none) any
+    // client-supplied copy is removed all the same.
+    const appId = creds !== null && creds.userKey === null ? creds.appId : null;
+    setOrRemove(changes.appIdHeader, appId);
+  }
+  if (changes.serviceIdHeader.length > 0) setOrRemove(changes.serviceIdHeader, serviceId);
+}
+
+/** stripCredentials removes the header or query parameter each used credential came from. */
+function stripCredentials(creds: ResolvedCredentials): void {
+  const queryNames = new Array<string>();
+  if (creds.userKey !== null) {
+    strip(creds.userKeyFrom, creds.userKeyName, queryNames);
+  } else {
+    strip(creds.appIdFrom, creds.appIdName, queryNames);
+    if (creds.appKey !== null) strip(creds.appKeyFrom, creds.appKeyName, queryNames);
+  }
+  if (queryNames.length == 0) return;
+  const raw = getHeaderValueBytes(MAP_REQUEST_HEADERS, PATH_KEY);
+  if (raw === null) return;
+  const path = decodeUtf8LossyBuffer(raw);
+  const rewritten = removeQueryParams(path, queryNames);
+  if (rewritten == path) return;
+  const status = replaceHeader(MAP_REQUEST_HEADERS, PATH_KEY, String.UTF8.encode(rewritten));
+  if (status != STATUS_OK) logAt(LOG_DEBUG, "request: :path not rewritten (status " + status.toString() + ")");
+}
+
+function strip(src: CredentialSource | null, name: string, queryNames: Array<string>): void {
+  if (src === null || name.length == 0) return;
+  if (src.kind == SourceKind.Header) removeHeader(name);
+  else if (src.kind == SourceKind.QueryString && !queryNames.includes(name)) queryNames.push(name);
+}
+
+function removeHeader(name: string): void {
+  const key = String.UTF8.encode(name);
+  const status = imports.proxy_remove_header_map_value(MAP_REQUEST_HEADERS, changetype<usize>(key), key.byteLength);
+  if (status != STATUS_OK) logAt(LOG_DEBUG, "request: header " + name + " not removed (status " + status.toString() + ")");
+}
+
+/** setOrRemove replaces `name` with `value` (never adds a second copy), or removes it when null. */
+function setOrRemove(name: string, value: string | null): void {
+  if (value === null || !isHeaderValue(value)) {
+    removeHeader(name);
+    return;
+  }
+  const status = replaceHeader(MAP_REQUEST_HEADERS, String.UTF8.encode(name), String.UTF8.encode(value));
+  if (status != STATUS_OK) logAt(LOG_DEBUG, "request: header " + name + " not set (status " + status.toString() + ")");
+}
+
+/** isHeaderValue: no control characters except tab (a value Envoy would refuse is never set). */
+function isHeaderValue(s: string): bool {
+  for (let i = 0, n = s.length; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if ((c < 32 && c != 9) || c == 127) return false;
+  }
+  return true;
+}
+
+/**
+ * removeQueryParams drops every query item whose decoded name (as the query_string lookup decodes
+ * it) is in `names`, keeping the other items byte for byte and in order. The `?` goes when no
+ * item is left; a fragment, if any, is kept.
+ */
+export function removeQueryParams(path: string, names: Array<string>): string {
+  const q = path.indexOf("?");
+  if (q < 0) return path;
+  let end = path.indexOf("#", q + 1);
+  if (end < 0) end = path.length;
+  const kept = new Array<string>();
+  let removed = false;
+  let start = q + 1;
+  while (start <= end) {
+    let amp = path.indexOf("&", start);
+    if (amp < 0 || amp > end) amp = end;
+    if (amp > start) {
+      let eq = path.indexOf("=", start);
+      if (eq < 0 || eq > amp) eq = amp;
+      if (names.includes(formDecode(path, start, eq))) removed = true;
+      else kept.push(path.substring(start, amp));
+    } else if (amp < end) {
+      kept.push(""); // keep empty items ("a&&b") as they were
+    }
+    start = amp + 1;
+  }
+  if (!removed) return path;
+  const head = path.substring(0, q);
+  const tail = path.substring(end);
+  let nonEmpty = false;
+  for (let i = 0, n = kept.length; i < n; i++) if (unchecked(kept[i]).length > 0) nonEmpty = true;
+  return nonEmpty ? head + "?" + kept.join("&") + tail : head + tail;
+}
+
+/**
+ * oidcCredentials adapts resolved credentials to an OIDC service: the client id is the app_id;
+ * an app_key is sent only when non-empty (oauth_authrep fails on an empty one); no user_key.
+ * Null when no app_id resolved (→ 403 credentials missing).
+ */
+export function oidcCredentials(creds: ResolvedCredentials): ResolvedCredentials | null {
+  if (creds.appId === null) return null;
+  if (creds.userKey === null && (creds.appKey === null || creds.appKey!.length > 0)) return creds;
+  const r = new ResolvedCredentials();
+  r.appId = creds.appId;
+  r.appIdFrom = creds.appIdFrom;
+  r.appIdName = creds.appIdName;
+  const key = creds.appKey;
+  if (key !== null && key.length > 0) {
+    r.appKey = key;
+    r.appKeyFrom = creds.appKeyFrom;
+    r.appKeyName = creds.appKeyName;
+  }
+  return r;
+}
