@@ -2,17 +2,19 @@
 // wins a CAS on the shared `next-flush` record — claims the pending usage of every slot (a second
 // CAS per slot) and sends one `POST /transactions.xml` per service. A 2xx settles the claimed
 // usage; anything else gives it back to pending, to be retried at the next interval.
-import { logAt, LOG_DEBUG, LOG_INFO, LOG_WARN } from "../host/log";
+import { logAt, LOG_DEBUG, LOG_WARN } from "../host/log";
 import {
-  hostLogLevel, getHeaderValueBytes, MAP_HTTP_CALL_RESPONSE_HEADERS, STATUS_OK,
+  hostLogLevel, getHeaderValueBytes, nowMillis, MAP_HTTP_CALL_RESPONSE_HEADERS, STATUS_OK,
 } from "../host/hostcalls";
 import { serializePairs } from "../host/headers";
 import { CachePolicy } from "../config/cache-model";
 import { Snapshot } from "../runtime/snapshot";
 import { parseStatus } from "../pipeline/verdict";
 import { decodeUtf8LossyBuffer } from "../util/utf8lossy";
+import { countReportFailed, countReportSent } from "../runtime/metrics";
 import { httpCallWithBody, POST_TOKEN } from "./http";
-import { CachedVerdict, SlotRecord } from "./record";
+import { markDown, markUp } from "./breaker";
+import { CachedVerdict, SlotRecord, viewRecord } from "./record";
 import { reportBody, ServiceReport } from "./report";
 import { sharedGet, sharedSet, SHARED_OK } from "./shared";
 import { ensureSlots, KEY_PREFIX, readSlot, SlotRead, writeSlot } from "./store";
@@ -149,18 +151,22 @@ function claimSlot(snapshot: Snapshot, slot: i32, flushId: u64, now: u64, timeou
   for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
     const r = readSlot(slot);
     if (!r.exists) return null;
+    const bytes = r.bytes;
+    if (bytes === null || viewRecord(bytes).hash == 0) return new ClaimResult(null); // never used: skip the decode
     const rec = r.record;
     if (rec === null) return new ClaimResult(null);
+    let changed = false;
     if (rec.inflightId != 0) {
       // Claimed by a flush still waiting for its answer, unless that claim is long dead.
       if (now < rec.inflightAtMs + timeoutMs + STALE_CLAIM_GRACE_MS || isOwnClaim(rec.inflightId)) return new ClaimResult(null);
       rec.restore();
+      changed = true;
     }
     if (!rec.hasPending() || serviceToken(snapshot, rec.serviceId).length == 0) {
-      // A stale claim given back is still worth writing.
-      if (rec.hasPending() && writeSlot(r, rec)) return new ClaimResult(null);
-      if (!rec.hasPending()) return new ClaimResult(null);
-      continue;
+      // Not reportable now (nothing pending, or another configuration's service): a stale claim
+      // given back is still written, so the usage is reported later.
+      if (changed && !writeSlot(r, rec)) continue;
+      return new ClaimResult(null);
     }
     rec.claim(flushId, now);
     if (writeSlot(r, rec)) return new ClaimResult(rec);
@@ -183,6 +189,7 @@ function dispatchReport(snapshot: Snapshot, report: ServiceReport, claim: Inflig
   const pairs = serializePairs(REPORT_HEADER_NAMES, ["POST", path, up.authority, up.scheme, "application/x-www-form-urlencoded", backend.optionsHeader]);
   const status = httpCallWithBody(snapshot.backendCluster, pairs, String.UTF8.encode(body), up.timeoutMs);
   if (status != STATUS_OK) {
+    countReportFailed();
     logAt(LOG_WARN, "cache: report for service " + report.serviceId + " failed: dispatch failed (cluster \"" + up.name + "\"); usage kept for the next report");
     settleOrRestore(claim, false);
     return false;
@@ -206,11 +213,18 @@ export function onReportAnswer(token: u32, numHeaders: u32): void {
     status = parseStatus(raw === null ? null : decodeUtf8LossyBuffer(raw));
   }
   const ok = status >= 200 && status <= 299;
+  if (ok) {
+    countReportSent();
+    markUp(); // 3scale answers again: requests may ask it at once
+  } else {
+    countReportFailed();
+    if (numHeaders == 0 || status < 0 || status >= 500) markDown(nowMillis()); // no decision could be had
+  }
   if (!ok) {
     logAt(LOG_WARN, "cache: report for service " + claim.serviceId + " failed: " +
       (numHeaders == 0 ? "no response" : status < 0 ? "invalid status" : "status " + status.toString()) + "; usage kept for the next report");
-  } else if (hostLogLevel() <= LOG_INFO) {
-    logAt(LOG_INFO, "cache: report for service " + claim.serviceId + " accepted (" + claim.slots.length.toString() + " key(s))");
+  } else if (hostLogLevel() <= LOG_DEBUG) {
+    logAt(LOG_DEBUG, "cache: report for service " + claim.serviceId + " accepted (" + claim.slots.length.toString() + " key(s))");
   }
   settleOrRestore(claim, ok);
 }

@@ -5,9 +5,10 @@ import { CachePolicy, FailureMode } from "../config/cache-model";
 import { ResolvedCredentials } from "../pipeline/credentials";
 import { UsageList } from "../pipeline/usage";
 import { Verdict } from "../pipeline/verdict";
+import { countCacheEviction } from "../runtime/metrics";
 import { Fnv64 } from "./hash";
-import { CachedVerdict, CredKind, SlotRecord } from "./record";
-import { firstSlot, readSlot, secondSlot, SlotRead, writeSlot } from "./store";
+import { addHitInPlace, CachedVerdict, CredKind, SlotRecord, viewRecord } from "./record";
+import { firstSlot, readSlot, secondSlot, SlotRead, writeSlot, writeSlotBytes } from "./store";
 
 /** Attempts of one read-modify-write before giving up (another worker kept winning the race). */
 const CAS_ATTEMPTS: i32 = 16;
@@ -78,8 +79,10 @@ export function newTicket(policy: CachePolicy, serviceId: string, creds: Resolve
 
 function readOwn(t: CacheTicket, slot: i32): SlotRead | null {
   const r = readSlot(slot);
-  const rec = r.record;
-  return rec !== null && rec.hash == t.hash ? r : null;
+  const bytes = r.bytes;
+  if (bytes === null) return null;
+  const view = viewRecord(bytes);
+  return view.valid && view.hash == t.hash ? r : null;
 }
 
 /** findOwn: the slot that holds this key, or null. */
@@ -98,10 +101,22 @@ export function lookup(policy: CachePolicy, t: CacheTicket, now: u64): LookupKin
   for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
     const own = findOwn(t);
     if (own === null) return canPlace(t) ? LookupKind.Miss : LookupKind.Bypass;
-    const rec = changetype<SlotRecord>(own.record);
-    if (now >= rec.validUntilMs) return LookupKind.Miss;
-    if (rec.verdict == CachedVerdict.LimitsExceeded) return LookupKind.HitDeny;
-    if (rec.verdict != CachedVerdict.Allow) return LookupKind.Miss;
+    const bytes = changetype<ArrayBuffer>(own.bytes);
+    const view = viewRecord(bytes);
+    if (now >= view.validUntilMs) return LookupKind.Miss;
+    if (view.verdict == CachedVerdict.LimitsExceeded) return LookupKind.HitDeny;
+    if (view.verdict != CachedVerdict.Allow) return LookupKind.Miss;
+    // The calls 3scale said would fit are used up: the limit is reached until the next report
+    // re-opens the question (or the verdict expires).
+    if (view.budget >= 0 && view.served >= view.budget) return LookupKind.HitDeny;
+    // Fast path: counters updated in place; else decode, add, encode.
+    if (addHitInPlace(bytes, t.usage.names, t.usage.deltas)) {
+      if (writeSlotBytes(own, bytes)) return LookupKind.HitAllow;
+      continue;
+    }
+    const rec = own.record;
+    if (rec === null) return LookupKind.Miss;
+    rec.served++;
     rec.addPending(t.usage.names, t.usage.deltas);
     if (writeSlot(own, rec)) return LookupKind.HitAllow;
   }
@@ -128,6 +143,9 @@ class Update {
   /** Verdict to store, or -1 to keep the stored one. */
   verdict: i32 = -1;
   validUntilMs: u64 = 0;
+  /** With a verdict: the calls it allows (-1: no budget) and those served so far. */
+  budget: i64 = -1;
+  served: i64 = 0;
   addUsage: bool = false;
 }
 
@@ -140,9 +158,11 @@ function update(t: CacheTicket, u: Update): bool {
   for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
     let target = findOwn(t);
     let rec: SlotRecord;
-    if (target !== null) {
-      rec = changetype<SlotRecord>(target.record);
+    const ownRecord = target !== null ? target.record : null;
+    if (ownRecord !== null) {
+      rec = ownRecord;
     } else {
+      target = null;
       const a = readSlot(t.slotA);
       if (placeable(a)) target = a;
       else if (t.slotB != t.slotA) {
@@ -150,6 +170,8 @@ function update(t: CacheTicket, u: Update): bool {
         if (placeable(b)) target = b;
       }
       if (target === null) return false;
+      const previous = target.record;
+      if (previous !== null && previous.verdict != CachedVerdict.None) countCacheEviction();
       rec = new SlotRecord();
       rec.hash = t.hash;
       rec.serviceId = t.serviceId;
@@ -159,11 +181,20 @@ function update(t: CacheTicket, u: Update): bool {
     if (u.verdict >= 0) {
       rec.verdict = <CachedVerdict>u.verdict;
       rec.validUntilMs = u.validUntilMs;
+      rec.budget = u.budget;
+      rec.served = u.served;
     }
     if (u.addUsage) rec.addPending(t.usage.names, t.usage.deltas);
     if (writeSlot(changetype<SlotRead>(target), rec)) return true;
   }
   return false;
+}
+
+/** AnswerLimits: the limit headers of an answer (limit_headers extension); -1 when absent. */
+@final
+export class AnswerLimits {
+  remaining: i64 = -1;
+  resetSeconds: i64 = -1;
 }
 
 /** AnswerOutcome: the final verdict, and whether usage that should be kept could not be. */
@@ -180,19 +211,29 @@ export class AnswerOutcome {
  * onAnswer records 3scale's verdict (or applies the failure mode when there is none) and returns
  * the verdict the request gets. `v` is the classified answer (BackendUnavailable: no decision).
  */
-export function onAnswer(policy: CachePolicy, t: CacheTicket, v: Verdict, now: u64): AnswerOutcome {
+export function onAnswer(policy: CachePolicy, t: CacheTicket, v: Verdict, limits: AnswerLimits, now: u64): AnswerOutcome {
   const out = new AnswerOutcome();
   out.verdict = v;
   const u = new Update();
-  const reuseUntil = policy.enabled ? now + policy.ttlSeconds * 1000 : 0;
+  let reuseUntil = policy.enabled ? now + policy.ttlSeconds * 1000 : 0;
   if (v == Verdict.Allow) {
     u.verdict = <i32>CachedVerdict.Allow;
     u.validUntilMs = reuseUntil;
+    if (policy.enabled && limits.remaining >= 0) {
+      // 3scale-limit-remaining: how many calls of this usage fit, this one included.
+      u.budget = limits.remaining;
+      u.served = 1;
+    }
     u.addUsage = !t.reportsItself;
     if (!update(t, u) && u.addUsage) out.usageDropped = true;
     return out;
   }
   if (v == Verdict.LimitsExceeded) {
+    // Not beyond the end of the period that is exceeded (3scale-limit-reset), when 3scale says it.
+    if (policy.enabled && limits.resetSeconds >= 0) {
+      const periodEnd = now + <u64>limits.resetSeconds * 1000;
+      if (periodEnd < reuseUntil) reuseUntil = periodEnd;
+    }
     u.verdict = <i32>CachedVerdict.LimitsExceeded;
     u.validUntilMs = reuseUntil;
     update(t, u);

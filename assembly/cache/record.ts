@@ -5,7 +5,7 @@
 // move under CAS, so a unit of usage is reported once and never dropped.
 import { ByteReader, ByteWriter } from "./bytes";
 
-const MAGIC: u32 = 0x31435733; // "3WC1"
+const MAGIC: u32 = 0x32435733; // "3WC2"
 
 export const enum CachedVerdict { None = 0, Allow = 1, LimitsExceeded = 2, AuthFailed = 3 }
 export const enum CredKind { UserKey = 0, AppId = 1 }
@@ -19,6 +19,12 @@ export class SlotRecord {
   /** Id of the flush reporting `inflight` (0: none), and when it claimed it. */
   inflightId: u64 = 0;
   inflightAtMs: u64 = 0;
+  /**
+   * Calls of this key's usage the verdict allows (3scale-limit-remaining of the authorize answer,
+   * this call included); -1 when unknown or unlimited. `served` counts the calls allowed since.
+   */
+  budget: i64 = -1;
+  served: i64 = 0;
   serviceId: string = "";
   credKind: CredKind = CredKind.UserKey;
   /** user_key or app_id: what a report transaction names (the app_key is never stored). */
@@ -89,6 +95,7 @@ export class SlotRecord {
   encode(): ArrayBuffer {
     const w = new ByteWriter();
     w.u32(MAGIC).u64(this.hash).u8(<u8>this.verdict).u64(this.validUntilMs).u64(this.inflightId).u64(this.inflightAtMs);
+    w.u64(<u64>this.budget).u64(<u64>this.served);
     w.str(this.serviceId).u8(<u8>this.credKind).str(this.credential);
     const n = this.metrics.length;
     w.u32(<u32>n);
@@ -114,6 +121,8 @@ export function decodeRecord(bytes: ArrayBuffer): SlotRecord | null {
   rec.validUntilMs = r.u64();
   rec.inflightId = r.u64();
   rec.inflightAtMs = r.u64();
+  rec.budget = <i64>r.u64();
+  rec.served = <i64>r.u64();
   rec.serviceId = r.str();
   const k = r.u8();
   if (k > 1) return null;
@@ -128,4 +137,97 @@ export function decodeRecord(bytes: ArrayBuffer): SlotRecord | null {
     if (r.failed) return null;
   }
   return r.atEnd ? rec : null;
+}
+
+// ---- the hit path, without decoding --------------------------------------------------------
+// A cache hit only reads the fixed header and adds to counters in place, then writes the same
+// bytes back under CAS: no string is decoded or encoded. Offsets of the fixed header:
+const AT_HASH: i32 = 4;
+const AT_VERDICT: i32 = 12;
+const AT_VALID_UNTIL: i32 = 13;
+const AT_BUDGET: i32 = 37;
+const AT_SERVED: i32 = 45;
+const HEADER_SIZE: i32 = 53;
+
+/** RecordView: the fixed header of an encoded record (valid = long enough, right magic). */
+@final
+export class RecordView {
+  valid: bool = false;
+  hash: u64 = 0;
+  verdict: CachedVerdict = CachedVerdict.None;
+  validUntilMs: u64 = 0;
+  budget: i64 = -1;
+  served: i64 = 0;
+}
+
+export function viewRecord(bytes: ArrayBuffer): RecordView {
+  const v = new RecordView();
+  if (bytes.byteLength < HEADER_SIZE) return v;
+  const base = changetype<usize>(bytes);
+  if (load<u32>(base) != MAGIC) return v;
+  const verdict = load<u8>(base + <usize>AT_VERDICT);
+  if (verdict > 3) return v;
+  v.valid = true;
+  v.hash = load<u64>(base + <usize>AT_HASH);
+  v.verdict = <CachedVerdict>verdict;
+  v.validUntilMs = load<u64>(base + <usize>AT_VALID_UNTIL);
+  v.budget = load<i64>(base + <usize>AT_BUDGET);
+  v.served = load<i64>(base + <usize>AT_SERVED);
+  return v;
+}
+
+/** skipString returns the offset after the length-prefixed string at `at`, or -1 past the end. */
+function skipString(bytes: ArrayBuffer, at: i32): i32 {
+  if (at < 0 || at + 4 > bytes.byteLength) return -1;
+  const n = load<u32>(changetype<usize>(bytes) + <usize>at);
+  if (n > <u32>(bytes.byteLength - at - 4)) return -1;
+  return at + 4 + <i32>n;
+}
+
+/** sameAscii: the UTF-8 bytes at `at` (length n) spell `s`, which is ASCII. */
+function sameAscii(bytes: ArrayBuffer, at: i32, n: i32, s: string): bool {
+  if (n != s.length) return false;
+  const base = changetype<usize>(bytes) + <usize>at;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 || <i32>load<u8>(base + <usize>i) != c) return false;
+  }
+  return true;
+}
+
+/**
+ * addHitInPlace counts one more served call and adds `deltas` to the pending counters inside
+ * `bytes`. false (bytes unchanged) when a metric is not in the record yet or a name is not
+ * ASCII: the caller then takes the decoding path.
+ */
+export function addHitInPlace(bytes: ArrayBuffer, names: Array<string>, deltas: Array<i64>): bool {
+  let at = skipString(bytes, HEADER_SIZE); // serviceId
+  if (at < 0 || at + 1 > bytes.byteLength) return false;
+  at = skipString(bytes, at + 1); // credKind, credential
+  if (at < 0 || at + 4 > bytes.byteLength) return false;
+  const base = changetype<usize>(bytes);
+  const count = <i32>load<u32>(base + <usize>at);
+  at += 4;
+  const k = names.length;
+  if (deltas.length != k) return false;
+  const offsets = new StaticArray<i32>(k);
+  for (let i = 0; i < k; i++) unchecked(offsets[i] = -1);
+  for (let e = 0; e < count; e++) {
+    if (at + 4 > bytes.byteLength) return false;
+    const n = <i32>load<u32>(base + <usize>at);
+    const next = skipString(bytes, at);
+    if (next < 0 || next + 16 > bytes.byteLength) return false;
+    for (let i = 0; i < k; i++) {
+      if (unchecked(offsets[i]) < 0 && sameAscii(bytes, at + 4, n, unchecked(names[i]))) unchecked(offsets[i] = next);
+    }
+    at = next + 16;
+  }
+  for (let i = 0; i < k; i++) if (unchecked(offsets[i]) < 0) return false;
+  for (let i = 0; i < k; i++) {
+    const p = base + <usize>unchecked(offsets[i]);
+    store<i64>(p, load<i64>(p) + unchecked(deltas[i]));
+  }
+  const servedAt = base + <usize>AT_SERVED;
+  store<i64>(servedAt, load<i64>(servedAt) + 1);
+  return true;
 }

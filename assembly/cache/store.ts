@@ -27,23 +27,39 @@ export function secondSlot(hash: u64, n: i32): i32 {
   return b;
 }
 
-/** SlotRead: one slot as read, with the cas that a write must present. */
+/** SlotRead: one slot as read, with the cas that a write must present. Decoded on demand. */
 @final
 export class SlotRead {
-  constructor(public readonly slot: i32, public readonly record: SlotRecord | null, public readonly cas: u32, public readonly exists: bool) {}
+  private decoded: bool = false;
+  private rec: SlotRecord | null = null;
+  constructor(public readonly slot: i32, public readonly bytes: ArrayBuffer | null, public readonly cas: u32, public readonly exists: bool) {}
+
+  /** record: the decoded slot, null when absent or not a record of this version. */
+  get record(): SlotRecord | null {
+    if (!this.decoded) {
+      this.decoded = true;
+      const b = this.bytes;
+      this.rec = b !== null ? decodeRecord(b) : null;
+    }
+    return this.rec;
+  }
 }
 
 export function readSlot(slot: i32): SlotRead {
   const v: SharedValue = sharedGet(slotKey(slot));
   if (!v.found) return new SlotRead(slot, null, 0, false);
-  const bytes = v.bytes;
-  return new SlotRead(slot, bytes === null ? null : decodeRecord(bytes), v.cas, true);
+  return new SlotRead(slot, v.bytes, v.cas, true);
 }
 
 /** writeSlot stores `record` if the slot is unchanged since `read` (false: someone else wrote). */
 export function writeSlot(read: SlotRead, record: SlotRecord): bool {
+  return writeSlotBytes(read, record.encode());
+}
+
+/** writeSlotBytes stores encoded bytes under the same condition. */
+export function writeSlotBytes(read: SlotRead, bytes: ArrayBuffer): bool {
   if (!read.exists) return false;
-  return sharedSet(slotKey(read.slot), record.encode(), read.cas) == SHARED_OK;
+  return sharedSet(slotKey(read.slot), bytes, read.cas) == SHARED_OK;
 }
 
 /**

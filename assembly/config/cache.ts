@@ -27,6 +27,8 @@ export function compileBackendCache(node: JsonValue, path: string, b: BackendCon
     else diag.error(memberPath(path, "failure_mode"), "invalid value " + jsonQuote(mode) + " (expected closed, open or resilient)");
   }
   b.caching = policy;
+  // The cache sizes a verdict's reuse with the answer's limit headers (docs/cache.md, "Limits").
+  if (policy.enabled && !("&" + b.optionsHeader + "&").includes("&limit_headers=1&")) b.optionsHeader += "&limit_headers=1";
 }
 
 function compileCacheObject(node: JsonValue, path: string, policy: CachePolicy, diag: Diagnostics): void {

@@ -17,11 +17,11 @@ import { compileBackend, compileSystem } from "./backend";
 import { compileCredentials } from "./credentials";
 import { compileMappingRule } from "./mapping";
 import { compileGlobSet } from "../util/glob";
-import { compileServiceFeatures, SERVICE_FEATURE_FIELDS } from "./features";
+import { compileServiceFeatures, compileTopFeatures, SERVICE_FEATURE_FIELDS, TOP_FEATURE_FIELDS } from "./features";
 
 // Name lists are `|`-separated strings rather than global arrays: static strings cost the
 // incremental GC nothing, while every global array is re-visited on each collection cycle.
-const TOP_FIELDS = "api|backend|services|system";
+const TOP_FIELDS = "api|backend|services|system|" + TOP_FEATURE_FIELDS;
 const SERVICE_FIELDS = "id|token|environment|authorities|credentials|mapping_rules|" + SERVICE_FEATURE_FIELDS;
 
 const API_VERSIONS = "v1|v1.0|v1.0.0";
@@ -53,6 +53,7 @@ export function compileConfig(bytes: ArrayBuffer, diag: Diagnostics): Config | n
   }
 
   const config = new Config();
+  compileTopFeatures(root, "", config, diag);
   const backendNode = objectMember(root, "backend", "", REQUIRED, diag);
   if (backendNode != null) config.backend = compileBackend(backendNode, "backend", diag);
 

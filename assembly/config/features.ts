@@ -1,7 +1,7 @@
 // The gateway features of issue 10 (docs/features.md): the optional members they add to
 // `backend` and to `services[]` items, and what a system (porta) answer contributes to them.
 // Every reader reports at its JSON path and keeps going, as the rest of the compiler does.
-import { BackendConfig, Service } from "./model";
+import { BackendConfig, Config, Service } from "./model";
 import {
   AuthMode, ERROR_KIND_COUNT, ErrorResponse, errorKindName, PortaFeatures, ServiceFeatures,
 } from "./features-model";
@@ -10,6 +10,8 @@ import { JsonKind, JsonValue } from "./json";
 import { boolMember, checkInteger, expectedGot, inNameList, objectMember, present, stringMember, warnUnknownMembers } from "./fields";
 import { asciiLower } from "./ascii";
 
+/** Top-level members (appended to the top-level known-field list). */
+export const TOP_FEATURE_FIELDS = "metrics";
 /** Members added to `backend` (appended to its known-field list). */
 export const BACKEND_FEATURE_FIELDS = "rate_limit_headers";
 /** Members added to `services[]` items (appended to their known-field list). */
@@ -23,6 +25,15 @@ const RESERVED_REPLY_HEADERS = "content-length|transfer-encoding|content-type|co
 
 export const STATUS_MIN: i64 = 200;
 export const STATUS_MAX: i64 = 599;
+
+// ---------------------------------------------------------------------------------------------
+// top level
+
+/** compileTopFeatures reads the top-level `metrics` switch. */
+export function compileTopFeatures(root: JsonValue, path: string, config: Config, diag: Diagnostics): void {
+  const r = boolMember(root, "metrics", path, diag);
+  if (r.ok) config.metrics = r.value;
+}
 
 // ---------------------------------------------------------------------------------------------
 // backend
@@ -50,7 +61,7 @@ export function compileServiceFeatures(node: JsonValue, path: string, s: Service
   const mode = stringMember(node, "authentication", path, false, false, diag);
   if (mode != null) {
     if (!inNameList(mode, AUTHENTICATION_MODES)) {
-      diag.error(memberPath(path, "authentication"), "unknown authentication " + jsonQuote(mode) + " (expected standard or oidc)");
+      diag.error(memberPath(path, "authentication"), "invalid value " + jsonQuote(mode) + " (expected standard or oidc)");
     } else {
       f.authentication = mode == "oidc" ? AuthMode.Oidc : AuthMode.Standard;
     }
@@ -157,7 +168,7 @@ function identityHeaderName(node: JsonValue, member: string, path: string, diag:
   if (raw == null) return "";
   const name = asciiLower(raw);
   if (!isHeaderToken(name)) {
-    diag.error(memberPath(path, member), "invalid header name " + jsonQuote(raw));
+    diag.error(memberPath(path, member), "invalid value " + jsonQuote(raw) + " (not a header name)");
     return "";
   }
   return name;

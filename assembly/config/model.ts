@@ -101,6 +101,8 @@ export class Config {
   backend: BackendConfig = new BackendConfig();
   system: SystemConfig | null = null;
   services: Array<Service> = [];
+  /** Issue 10: define and update the filter's metrics (top-level `metrics`, default off). */
+  metrics: bool = false;
 }
 
 /** PortaAnswer is what a successful system (porta) fetch yields for one service. */

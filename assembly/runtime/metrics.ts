@@ -47,11 +47,27 @@ export function metricName(i: i32): string {
 
 // Allocation only (no host call) at top level.
 const IDS = new StaticArray<u32>(METRIC_COUNT);
+/** Whether the accepted configuration has `metrics: true`; off, every hook is a no-op (no host call). */
+let enabled = false;
 /** VALID[i]: the define of metric i succeeded (ids are opaque: any value, 0 included, may be valid). */
 const VALID = new StaticArray<bool>(METRIC_COUNT);
 let defined = false;
 // @ts-ignore: decorator
 @lazy const ID_OUT = memory.data(4);
+
+/**
+ * configureMetrics applies an accepted configuration's `metrics` switch; the first time it is on,
+ * every metric is defined (once per VM: a later configuration keeps the ids and the counts).
+ */
+export function configureMetrics(on: bool): void {
+  enabled = on;
+  if (on) defineMetrics();
+}
+
+/** metricsEnabled: whether hooks record anything (callers skip clock reads when not). */
+export function metricsEnabled(): bool {
+  return enabled;
+}
 
 /** defineMetrics defines every metric once per VM; later calls do nothing. */
 export function defineMetrics(): void {
@@ -67,6 +83,7 @@ export function defineMetrics(): void {
 }
 
 function increment(i: i32): void {
+  if (!enabled) return;
   if (!defined) defineMetrics();
   if (i < 0 || i >= METRIC_COUNT) return;
   if (unchecked(VALID[i])) imports.proxy_increment_metric(unchecked(IDS[i]), 1);
@@ -79,6 +96,7 @@ export function countVerdict(verdict: i32): void {
 
 /** recordBackendLatency records one authrep round trip in milliseconds. */
 export function recordBackendLatency(ms: u64): void {
+  if (!enabled) return;
   if (!defined) defineMetrics();
   if (unchecked(VALID[BACKEND_LATENCY])) imports.proxy_record_metric(unchecked(IDS[BACKEND_LATENCY]), ms);
 }

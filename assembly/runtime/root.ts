@@ -17,7 +17,8 @@ import { Snapshot, buildSnapshot } from "./snapshot";
 import { FetchEntry, SystemFetcher } from "./fetcher";
 import { findStream } from "./registry";
 import { AuthStream } from "./stream";
-import { countSystemFetch, defineMetrics } from "./metrics";
+import { configureMetrics, countSystemFetch } from "./metrics";
+import { cacheConfigChanging, cacheInstalled, cacheNeedsTick, cacheOnAnswer, cacheOwnsAnswer, cacheTick } from "../cache/hooks";
 
 export const TICK_PERIOD_MS: u32 = 1000;
 
@@ -81,7 +82,8 @@ export class AuthRoot {
   }
 
   private install(config: Config): void {
-    defineMetrics(); // once per VM (issue 10)
+    configureMetrics(config.metrics); // issue 10: defined once per VM, when first enabled
+    cacheConfigChanging(this.snapshot, nowMillis()); // issue 9: report pending usage first
     this.config = config;
     // A new generation: fetched state is discarded, answers to earlier fetches are ignored
     // (their tokens are no longer known).
@@ -90,7 +92,9 @@ export class AuthRoot {
     this.snapshot = buildSnapshot(config, null);
     logAt(LOG_INFO, "configuration accepted: api v1, " + config.services.length.toString() + " service(s), system " +
       (system !== null ? "enabled" : "disabled"));
-    setTickPeriod(system !== null ? TICK_PERIOD_MS : 0);
+    cacheInstalled(config, nowMillis());
+    // One 1000 ms tick serves both the system fetch schedule and the batched reports (issue 9).
+    setTickPeriod(system !== null || cacheNeedsTick(config) ? TICK_PERIOD_MS : 0);
     const fetcher = this.fetcher;
     if (fetcher !== null) {
       const now = nowMillis();
@@ -103,6 +107,7 @@ export class AuthRoot {
 
   /** tick: proxy_on_tick. Fetches every service that is due and not in flight. */
   tick(): void {
+    cacheTick(this.snapshot, nowMillis());
     const fetcher = this.fetcher;
     if (fetcher === null) return;
     const now = nowMillis();
@@ -194,6 +199,10 @@ export class AuthRoot {
       const entry = fetcher.calls.get(token);
       fetcher.calls.delete(token);
       this.onSystemAnswer(fetcher, entry, numHeaders, bodySize);
+      return;
+    }
+    if (cacheOwnsAnswer(token)) {
+      cacheOnAnswer(token, numHeaders);
       return;
     }
     logAt(LOG_DEBUG, "http call answer dropped: unknown token " + token.toString());

@@ -5,6 +5,10 @@ import { AuthMode, ErrorKind, PortaFeatures } from "../config/features-model";
 import { PreparedReply, prepareReply, VERDICT_COUNT } from "../pipeline/errors";
 import { Verdict } from "../pipeline/verdict";
 import { UpstreamChanges } from "../pipeline/identity";
+import { authrepPrefix, buildAuthrepPathFrom } from "../pipeline/authrep";
+import { ResolvedCredentials } from "../pipeline/credentials";
+import { UsageList } from "../pipeline/usage";
+import { EffectiveService } from "./snapshot";
 import { percentEncodeValue } from "../util/percent";
 import { mask } from "../util/secrets";
 
@@ -48,6 +52,13 @@ function verdictOfKind(k: i32): Verdict {
   if (k == ErrorKind.AuthMissing) return Verdict.CredentialsMissing;
   if (k == ErrorKind.NoMatch) return Verdict.NoMappingRule;
   return Verdict.LimitsExceeded;
+}
+
+/** maskedCallPath is the debug form of a service's authrep call: oauth_authrep.xml for OIDC (secrets masked). */
+export function maskedCallPath(upstream: Upstream, selected: EffectiveService, creds: ResolvedCredentials, usage: UsageList): string {
+  const id = selected.service.id;
+  const prefix = selected.features.oidc ? oauthAuthrepPrefix(upstream, id, selected.token, true) : authrepPrefix(upstream, id, selected.token, true);
+  return buildAuthrepPathFrom(prefix, upstream.query, creds, usage, true);
 }
 
 /** oauthAuthrepPrefix is authrepPrefix for an OIDC service: oauth_authrep.xml (3scale-backend.md §1). */

@@ -20,8 +20,12 @@ import { sendVerdictReply } from "../pipeline/errors";
 import { RateLimit, readRateLimit, RATELIMIT_LIMIT, RATELIMIT_REMAINING, RATELIMIT_RESET } from "../pipeline/ratelimit";
 import { prepareUpstream } from "../pipeline/identity";
 import { ResolvedCredentials } from "../pipeline/credentials";
-import { countVerdict, nowNanos, recordBackendLatency } from "./metrics";
+import { countVerdict, metricsEnabled, nowNanos, recordBackendLatency } from "./metrics";
 import { EffectiveService } from "./snapshot";
+import { maskedCallPath } from "./service-features";
+// Issue 9 (docs/cache.md): authorization cache, batched reports, failure modes.
+import { CacheTicket } from "../cache/cache";
+import { cacheAfterAnswer, cacheRequest, maskedAuthorizePath, STEP_ALLOW, STEP_DENY } from "../cache/flow";
 
 const HEADERS_CONTINUE: u32 = 0;
 const HEADERS_STOP_ITERATION: u32 = 1;
@@ -66,6 +70,8 @@ export class AuthStream {
   private rateLimit: RateLimit | null = null;
   /** When the authrep call was dispatched (host clock, ns) for the latency histogram. */
   private sentAtNs: u64 = 0;
+  /** The request's cache identity while its call is in flight (issue 9), null when uncached. */
+  private ticket: CacheTicket | null = null;
 
   constructor(
     public readonly id: u32,
@@ -97,19 +103,39 @@ export class AuthStream {
     }
     // Step 6: authrep.
     const backend = snapshot.config.backend;
-    const path = buildAuthrepPathFrom(selected.authrepPrefix, backend.upstream.query, creds, usage, false);
+    let cachedPath: string | null = null;
+    if (backend.caching.active) {
+      // Issue 9: a cached verdict decides with no call; a miss asks authorize.xml instead.
+      const step = cacheRequest(snapshot, selected, creds, usage);
+      if (step.kind == STEP_ALLOW) {
+        if (this.debug) logAt(LOG_DEBUG, d.summary + " → allowed (cached)");
+        this.allowUpstream();
+        return HEADERS_CONTINUE;
+      }
+      if (step.kind == STEP_DENY) return this.reject(step.verdict, this.debug ? d.summary + " (cached)" : "");
+      this.ticket = step.ticket;
+      cachedPath = step.path;
+    }
+    const path = cachedPath !== null ? cachedPath : buildAuthrepPathFrom(selected.authrepPrefix, backend.upstream.query, creds, usage, false);
     const pairs = serializePairs(AUTHREP_HEADER_NAMES, authrepHeaderValues(backend, path));
     const status = httpCall(snapshot.backendCluster, pairs, backend.upstream.timeoutMs);
     if (status != STATUS_OK) {
       logAt(LOG_WARN, "backend: authrep failed: dispatch failed (cluster \"" + backend.upstream.name + "\")");
-      return this.reject(Verdict.BackendUnavailable, d.summary);
+      const failed = cacheAfterAnswer(snapshot, this.ticket, Verdict.BackendUnavailable);
+      this.ticket = null;
+      if (failed == Verdict.Allow) {
+        this.allowUpstream();
+        return HEADERS_CONTINUE;
+      }
+      return this.reject(failed, d.summary);
     }
     this.pendingToken = HTTP_CALL_TOKEN;
     this.root.trackAuthrep(HTTP_CALL_TOKEN, this.id);
-    this.sentAtNs = nowNanos();
+    if (metricsEnabled()) this.sentAtNs = nowNanos();
     if (this.debug) {
-      logAt(LOG_DEBUG, "authrep: cluster " + backend.upstream.name + ", path " +
-        buildAuthrepPath(backend.upstream, selected.service.id, selected.token, creds, usage, true));
+      logAt(LOG_DEBUG, (cachedPath !== null ? "authorize: cluster " : "authrep: cluster ") + backend.upstream.name + ", path " +
+        (cachedPath !== null ? maskedAuthorizePath(snapshot, selected, creds, usage)
+          : maskedCallPath(backend.upstream, selected, creds, usage)));
     }
     // Step 7: pause until the answer (Envoy turns 1 into StopAllIterationAndWatermark).
     return HEADERS_STOP_ITERATION;
@@ -155,10 +181,12 @@ export class AuthStream {
         if (r !== null) reason = decodeUtf8LossyBuffer(r);
       }
     }
-    const v = classifyAnswer(numHeaders, status, reason);
+    let v = classifyAnswer(numHeaders, status, reason);
     const sentAt = this.sentAtNs;
-    const now = nowNanos();
-    if (sentAt > 0 && now >= sentAt) recordBackendLatency((now - sentAt) / 1000000);
+    if (sentAt > 0) {
+      const now = nowNanos();
+      if (now >= sentAt) recordBackendLatency((now - sentAt) / 1000000);
+    }
     let rateLimit: RateLimit | null = null;
     const snapshot = this.snapshot;
     if (snapshot !== null && snapshot.config.backend.rateLimitHeaders && (v == Verdict.Allow || v == Verdict.LimitsExceeded)) {
@@ -168,6 +196,9 @@ export class AuthStream {
       logAt(LOG_WARN, numHeaders == 0 ? "backend: authrep failed: no response"
         : status < 0 ? "backend: authrep failed: invalid status" : "backend: authrep failed: status " + status.toString());
     }
+    // Issue 9: record the verdict; with no decision, the failure mode chooses.
+    v = cacheAfterAnswer(this.snapshot, this.ticket, v);
+    this.ticket = null;
     if (v == Verdict.Allow) {
       if (this.debug) logAt(LOG_DEBUG, this.summary + " → allowed");
       this.rateLimit = rateLimit;

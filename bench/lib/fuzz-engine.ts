@@ -199,8 +199,25 @@ class Iteration {
   // ---- requests -------------------------------------------------------------------------------
 
   /** A request that some example configuration accepts, or garbage, or something in between. */
-  request(garbage: boolean): { headers: Array<[string, string]>; metadata?: Record<string, Record<string, JsonValue>> } {
+  request(garbage: boolean, credentialed = false): { headers: Array<[string, string]>; metadata?: Record<string, Record<string, JsonValue>> } {
     const rng = this.rng;
+    if (credentialed) {
+      // Every credential the examples read, all valid: whatever the configuration, a call goes out.
+      return {
+        headers: [
+          [":method", rng.pick(["GET", "POST"])],
+          [":path", `${rng.pick(["/", "/products/", "/oidc", "/products/7/sold"])}?user_key=user_key_demo&app_id=aladdin&app_key=opensesame`],
+          [":authority", rng.pick(["api.example.com", "apps.localhost", "localhost", "127.0.0.1:8080"])],
+          [":scheme", "http"],
+          ["authorization", "Basic YWxhZGRpbjpvcGVuc2VzYW1l"],
+          ["x-jwt-payload", "eyJhenAiOiJhbGFkZGluIiwiYXVkIjoieCJ9"],
+          ["user_key", "user_key_demo"],
+          ["app_id", "aladdin"],
+          ["app_key", "opensesame"],
+        ],
+        metadata: { "envoy.filters.http.jwt_authn": { my_provider: { azp: "aladdin", aud: ["aladdin", "x"] } } },
+      };
+    }
     const path = garbage ? randomPath(rng) : rng.pick(["/", "/products/", "/products/7/sold", "/oidc", "/x?bigsale=1", "/a/b/c"]);
     const query = rng.pick(["", "?user_key=user_key_demo", "?app_id=aladdin&app_key=opensesame", "?user_key=", "?user_key=%zz%", "?app_id=aladdin"]);
     const headers: Array<[string, string]> = [];
@@ -225,9 +242,9 @@ class Iteration {
   }
 
   /** stream runs one request through the filter; backend calls are answered by `answer`. */
-  stream(garbage: boolean, answer: (call: HttpCall) => void): void {
+  stream(garbage: boolean, answer: (call: HttpCall) => void, credentialed = false): void {
     const rng = this.rng;
-    const req = this.request(garbage);
+    const req = this.request(garbage, credentialed);
     this.note(`request ${JSON.stringify(req.headers.map(([k, v]) => [k, v.length > 200 ? `${v.slice(0, 200)}…(${v.length})` : v]))}${req.metadata ? ` metadata ${JSON.stringify(req.metadata).slice(0, 500)}` : ""}`);
     const s = this.sim.newHttpStream(req.metadata ? { metadata: req.metadata as never } : {});
     this.streams++;
@@ -320,7 +337,7 @@ class Iteration {
       this.reconfigure(c.bytes, c.what);
       this.answerSystem();
       // Whatever configuration is in force (mutated ops included) runs on a few requests.
-      for (let r = rng.range(1, 3); r > 0; r--) this.stream(rng.chance(0.3), (call) => this.answerOk(call));
+      for (let r = rng.range(1, 3); r > 0; r--) this.stream(rng.chance(0.3), (call) => this.answerOk(call), rng.chance(0.5));
     }
   }
 
@@ -336,7 +353,8 @@ class Iteration {
     if (!(await this.create(new TextEncoder().encode(serialize(b.doc)), b.name))) this.fail(`example ${b.name} was rejected`);
     for (let n = 15; n > 0; n--) {
       this.answerSystem();
-      this.stream(this.rng.chance(0.2), (call) => this.answerRandom(call));
+      const garbage = this.rng.chance(0.15);
+      this.stream(garbage, (call) => this.answerRandom(call), !garbage && this.rng.chance(0.8));
       if (this.rng.chance(0.2)) {
         const ms = this.rng.pick([1000, 60_000, 400_000]);
         this.note(`advance time ${ms} ms`);

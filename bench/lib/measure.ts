@@ -12,11 +12,16 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** timeCycles: µs per call of `fn` over `n` calls. */
+/**
+ * timeCycles: CPU µs (user + system, all threads of this process, so GC helpers count) per call of
+ * `fn` over `n` calls. CPU time rather than wall time: on a shared machine the wall clock also
+ * counts the time other processes held the core, which made the ratios swing several-fold.
+ */
 export function timeCycles(fn: () => void, n: number): number {
-  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   for (let i = 0; i < n; i++) fn();
-  return Number(process.hrtime.bigint() - t0) / 1e3 / n;
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / n;
 }
 
 export interface RoundsResult {

@@ -79,6 +79,11 @@ export const validFixtures: ValidFixture[] = [
   { name: "extensions with names and values", config: edit((c) => ((c.backend as Obj).extensions = ["no_body", "limit_headers=1", "hierarchy"])) },
   { name: "https URL with port, base path and query", config: edit((c) => (((c.backend as Obj).upstream as Obj).url = "HTTPS://Backend.example.com:8443/api?tenant=a")) },
   { name: "IPv6 backend host", config: edit((c) => (((c.backend as Obj).upstream as Obj).url = "http://[::1]:3001/")) },
+  // Issue 9 (docs/cache.md): backend.cache and backend.failure_mode.
+  { name: "cache with every field and failure mode resilient", config: edit((c) => Object.assign(c.backend as Obj, { cache: { enabled: true, ttl: 60, report_interval: 10, max_entries: 1000 }, failure_mode: "resilient" })) },
+  { name: "cache and failure mode null", config: edit((c) => Object.assign(c.backend as Obj, { cache: { enabled: null, ttl: null, report_interval: null, max_entries: null }, failure_mode: null })) },
+  { name: "failure mode open without cache", config: edit((c) => ((c.backend as Obj).failure_mode = "open")) },
+  { name: "cache ttl while disabled (warning)", config: edit((c) => ((c.backend as Obj).cache = { enabled: false, ttl: 30 })), warnings: ["backend.cache.ttl: ignored while cache.enabled is not true"] },
   { name: "unknown fields (warnings only)", config: edit((c) => {
     c.passthrough_metadata = true;
     service(c).colour = "blue";
@@ -190,6 +195,14 @@ export const invalidFixtures: InvalidFixture[] = [
   { name: "timeout with a fraction", config: edit((c) => (up(c).timeout = 1.5)), problem: "backend.upstream.timeout: expected integer, got number", caughtBy: "schema" },
   { name: "extension with a space", config: edit((c) => ((c.backend as Obj).extensions = ["no body"])), problem: 'backend.extensions[0]: invalid extension "no body"', caughtBy: "schema" },
   { name: "extension not a string", config: edit((c) => ((c.backend as Obj).extensions = [1])), problem: "backend.extensions[0]: expected string, got integer", caughtBy: "schema" },
+  { name: "cache not an object", config: edit((c) => ((c.backend as Obj).cache = true)), problem: "backend.cache: expected object, got boolean", caughtBy: "schema" },
+  { name: "cache enabled not a boolean", config: edit((c) => ((c.backend as Obj).cache = { enabled: "yes" })), problem: "backend.cache.enabled: expected boolean, got string", caughtBy: "schema" },
+  { name: "cache ttl 0", config: edit((c) => ((c.backend as Obj).cache = { enabled: true, ttl: 0 })), problem: "backend.cache.ttl: integer out of range (1..86400)", caughtBy: "schema" },
+  { name: "cache report_interval too large", config: edit((c) => ((c.backend as Obj).cache = { enabled: true, report_interval: 3601 })), problem: "backend.cache.report_interval: integer out of range (1..3600)", caughtBy: "schema" },
+  { name: "cache max_entries 0", config: edit((c) => ((c.backend as Obj).cache = { enabled: true, max_entries: 0 })), problem: "backend.cache.max_entries: integer out of range (1..100000)", caughtBy: "schema" },
+  { name: "cache max_entries with a fraction", config: edit((c) => ((c.backend as Obj).cache = { enabled: true, max_entries: 2.5 })), problem: "backend.cache.max_entries: expected integer, got number", caughtBy: "schema" },
+  { name: "unknown failure mode", config: edit((c) => ((c.backend as Obj).failure_mode = "sideways")), problem: 'backend.failure_mode: invalid value "sideways"…', caughtBy: "schema" },
+  { name: "failure mode not a string", config: edit((c) => ((c.backend as Obj).failure_mode = 1)), problem: "backend.failure_mode: expected string, got integer", caughtBy: "schema" },
   { name: "system without token", config: edit((c) => (c.system = { upstream: { name: "s", url: "http://h/" } })), problem: "system.token: missing required field", caughtBy: "schema" },
   { name: "system token empty", config: edit((c) => (c.system = { upstream: { name: "s", url: "http://h/" }, token: "" })), problem: "system.token: must not be empty", caughtBy: "schema" },
   { name: "system ttl negative", config: edit((c) => (c.system = { upstream: { name: "s", url: "http://h/" }, token: "t", ttl: -1 })), problem: "system.ttl: integer out of range (0..4294967295)", caughtBy: "schema" },

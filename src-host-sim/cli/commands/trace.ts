@@ -14,6 +14,7 @@ import { createSimulator } from "../lib/simulator.js";
 import type { StreamOptions } from "../../index.js";
 import { loadFile } from "../lib/source.js";
 import { loadEntries } from "../lib/testing-entries.js";
+import { upstreamChanges } from "../lib/upstream-changes.js";
 
 export const traceHelp = `Usage: threescale-wasm-auth trace <config> --request 'METHOD URL' [options]
 
@@ -111,9 +112,15 @@ export async function runTrace(opts: TraceOptions, io: Io): Promise<number> {
   for (const d of differences(expected, call ? call.path : null)) say(`  note       ${d}`);
   const decided = await withTimeout(stream.whenRequestDecided(), 5000);
   const reply = stream.localResponse;
-  if (decided === "continued") say("verdict      continue: the request goes upstream unchanged");
-  else if (decided === "local-reply" && reply) say(`verdict      local reply ${reply.status} ${q(reply.bodyText ?? "")}${reply.details ? ` (details ${reply.details})` : ""}`);
-  else say(`verdict      ${decided}`);
+  if (decided === "continued") {
+    // Gateway features (docs/features.md) may strip credentials or set identity headers.
+    const changes = upstreamChanges(headers, stream.forwardedUpstream?.headers ?? headers, (p) => maskQuery(p, config, secrets));
+    say(changes.length === 0 ? "verdict      continue: the request goes upstream unchanged" : "verdict      continue: the request goes upstream with changes");
+    for (const c of changes) say(`             ${c}`);
+  } else if (decided === "local-reply" && reply) {
+    say(`verdict      local reply ${reply.status} ${q(reply.bodyText ?? "")}${reply.details ? ` (details ${reply.details})` : ""}`);
+    for (const [n, v] of reply.additionalHeaders ?? []) say(`             ${n}: ${v}`);
+  } else say(`verdict      ${decided}`);
   io.out(out.join("\n") + "\n");
   return EXIT_OK;
 }

@@ -1,0 +1,121 @@
+// Glue between the stream and the cache (docs/cache.md): what a request does before any call
+// (a cached verdict, or which call to make) and what the answer, or its absence, finally means.
+import { logAt, LOG_DEBUG, LOG_WARN } from "../host/log";
+import { hostLogLevel, nowMillis } from "../host/hostcalls";
+import { authrepPrefix, buildAuthrepPathFrom } from "../pipeline/authrep";
+import { ResolvedCredentials } from "../pipeline/credentials";
+import { UsageList } from "../pipeline/usage";
+import { Verdict } from "../pipeline/verdict";
+import { EffectiveService, Snapshot } from "../runtime/snapshot";
+import { countCacheHit, countCacheMiss } from "../runtime/metrics";
+import { AnswerLimits, AnswerOutcome, CacheTicket, LookupKind, lookup, newTicket, onAnswer } from "./cache";
+import { readAnswerLimits } from "./limits";
+import { backendDown, markDown, markUp } from "./breaker";
+import { CachePolicy, FailureMode } from "../config/cache-model";
+
+export const STEP_ASK: i32 = 0;
+export const STEP_ALLOW: i32 = 1;
+export const STEP_DENY: i32 = 2;
+
+const AUTHREP_ENDPOINT = "transactions/authrep.xml";
+const AUTHORIZE_ENDPOINT = "transactions/authorize.xml";
+const OAUTH_AUTHREP_ENDPOINT = "transactions/oauth_authrep.xml";
+const OAUTH_AUTHORIZE_ENDPOINT = "transactions/oauth_authorize.xml";
+
+/** CacheStep: decided from the cache (allow/deny), or ask 3scale with `path` (null: the usual authrep). */
+@final
+export class CacheStep {
+  kind: i32 = STEP_ASK;
+  /** Carried to the answer; null when the cache stays out of this request (bypass). */
+  ticket: CacheTicket | null = null;
+  /** The authorize.xml `:path` when caching; null keeps authrep.xml. */
+  path: string | null = null;
+  /** STEP_DENY: the reply (limits_exceeded from the cache, or a failure-mode verdict). */
+  verdict: Verdict = Verdict.LimitsExceeded;
+}
+
+/** authorizePathFrom turns an authrep prefix into the authorize.xml `:path` for this request. */
+export function authorizePathFrom(prefix: string, basePath: string, upstreamQuery: string, creds: ResolvedCredentials, usage: UsageList, masked: bool): string {
+  // The endpoint sits between the base path and "?": authrep.xml, or oauth_authrep.xml for an
+  // OIDC service (issue 10), whose authorize-only twin is oauth_authorize.xml.
+  const q = prefix.indexOf("?");
+  if (q < basePath.length) return buildAuthrepPathFrom(prefix, upstreamQuery, creds, usage, masked);
+  const oauth = prefix.substring(basePath.length, q) == OAUTH_AUTHREP_ENDPOINT;
+  const head = basePath + (oauth ? OAUTH_AUTHORIZE_ENDPOINT : AUTHORIZE_ENDPOINT) + prefix.substring(q);
+  return buildAuthrepPathFrom(head, upstreamQuery, creds, usage, masked);
+}
+
+/** maskedAuthorizePath: the debug form of the authorize call (secrets masked). */
+export function maskedAuthorizePath(snapshot: Snapshot, selected: EffectiveService, creds: ResolvedCredentials, usage: UsageList): string {
+  const up = snapshot.config.backend.upstream;
+  return authorizePathFrom(authrepPrefix(up, selected.service.id, selected.token, true), up.basePath, up.query, creds, usage, true);
+}
+
+/** cacheRequest runs before any call; only for snapshots whose caching policy is active. */
+export function cacheRequest(snapshot: Snapshot, selected: EffectiveService, creds: ResolvedCredentials, usage: UsageList): CacheStep {
+  const step = new CacheStep();
+  const policy = snapshot.config.backend.caching;
+  const ticket = newTicket(policy, selected.service.id, creds, usage);
+  if (ticket === null) return step;
+  const kind = lookup(policy, ticket, nowMillis());
+  if (kind == LookupKind.HitAllow) {
+    countCacheHit();
+    step.kind = STEP_ALLOW;
+    return step;
+  }
+  if (kind == LookupKind.HitDeny) {
+    countCacheHit();
+    step.kind = STEP_DENY;
+    return step;
+  }
+  if (policy.failureMode != FailureMode.Closed && backendDown(nowMillis())) {
+    // 3scale failed moments ago: the failure mode decides now instead of after another failure.
+    const decided = decideUnreachable(snapshot, ticket);
+    step.kind = decided == Verdict.Allow ? STEP_ALLOW : STEP_DENY;
+    step.verdict = decided;
+    return step;
+  }
+  if (kind == LookupKind.Bypass) return step;
+  if (policy.enabled) {
+    countCacheMiss();
+    const up = snapshot.config.backend.upstream;
+    step.path = authorizePathFrom(selected.authrepPrefix, up.basePath, up.query, creds, usage, false);
+  }
+  step.ticket = ticket;
+  return step;
+}
+
+/**
+ * cacheAfterAnswer records the verdict of 3scale's answer `v` (BackendUnavailable: none could be
+ * had) and returns the verdict the request gets under the failure mode.
+ */
+export function cacheAfterAnswer(snapshot: Snapshot | null, ticket: CacheTicket | null, v: Verdict): Verdict {
+  if (snapshot === null || ticket === null) return v;
+  const policy = snapshot.config.backend.caching;
+  const now = nowMillis();
+  const limits = v == Verdict.Allow || v == Verdict.LimitsExceeded ? readAnswerLimits() : new AnswerLimits();
+  if (policy.failureMode != FailureMode.Closed) {
+    if (v == Verdict.BackendUnavailable) markDown(now);
+    else markUp();
+  }
+  return applyOutcome(policy, ticket, onAnswer(policy, ticket, v, limits, now), true);
+}
+
+/** decideUnreachable: the failure mode's verdict while 3scale is known to be down (no call made). */
+function decideUnreachable(snapshot: Snapshot, ticket: CacheTicket): Verdict {
+  const policy = snapshot.config.backend.caching;
+  return applyOutcome(policy, ticket, onAnswer(policy, ticket, Verdict.BackendUnavailable, new AnswerLimits(), nowMillis()), false);
+}
+
+/** applyOutcome logs what the operator must know; `afterCall`: a call failed just now (else the breaker decided, at debug). */
+function applyOutcome(policy: CachePolicy, ticket: CacheTicket, out: AnswerOutcome, afterCall: bool): Verdict {
+  if (out.usageDropped) {
+    // Both candidate slots hold other applications' unreported usage (max_entries too small).
+    logAt(LOG_WARN, "cache: service " + ticket.serviceId + ": no free cache slot; one request's usage was not recorded (raise backend.cache.max_entries)");
+  }
+  if (out.fromFailureMode && (afterCall || hostLogLevel() <= LOG_DEBUG)) {
+    logAt(afterCall ? LOG_WARN : LOG_DEBUG, "cache: service " + ticket.serviceId + ": 3scale unreachable, failure mode " +
+      (policy.failureMode == FailureMode.Open ? "open" : "resilient") + " applied" + (afterCall ? "" : " (3scale failed < 5 s ago)"));
+  }
+  return out.verdict;
+}

@@ -1,0 +1,244 @@
+// A simulated proxy for the cache tests: N worker VMs of the product module sharing one
+// SharedDataStore and one VirtualClock (as Envoy's workers share a vm_id), whose backend cluster
+// forwards every call over real HTTP to the 3scale backend simulator on 127.0.0.1. The cluster can
+// be switched to an outage: connection refused, 5xx, or no answer at all (the call times out on
+// the virtual clock).
+import { request, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { expect } from "vitest";
+import { BackendSimulator, ManualClock } from "../../src-host-sim/backend/index.js";
+import {
+  ProxyWasmSimulator, SharedDataStore, VirtualClock, type ClusterBehavior, type HttpCallRequest, type HttpCallResponseInit,
+} from "../../src-host-sim/index.js";
+import { modulePath } from "../support/modules.js";
+
+export const CLUSTER = "backend";
+export const SERVICE = "S1";
+export const TOKEN = "st-secret";
+
+export type Outage = "up" | "refused" | "5xx" | "timeout";
+
+/** seed: service S1; app A (user_key uk-a) has `limit` hits per minute; B, C, D (uk-b…) are unlimited. */
+export function seed(limit?: number) {
+  return {
+    services: [
+      {
+        id: SERVICE,
+        provider_key: "pk",
+        backend_version: "1",
+        service_tokens: [TOKEN],
+        metrics: [{ id: "1", name: "hits" }, { id: "2", name: "search", parent: "hits" }],
+        plans: [
+          { id: "limited", name: "limited", limits: limit === undefined ? [] : [{ metric: "hits", period: "minute", value: limit }] },
+          { id: "free", name: "free", limits: [] },
+        ],
+        applications: [
+          { id: "A", plan: "limited", user_key: "uk-a" },
+          { id: "B", plan: "free", user_key: "uk-b" },
+          { id: "C", plan: "free", user_key: "uk-c" },
+          { id: "D", plan: "free", user_key: "uk-d" },
+        ],
+      },
+    ],
+  };
+}
+
+export interface CacheSettings {
+  enabled?: boolean;
+  ttl?: number;
+  report_interval?: number;
+  max_entries?: number;
+}
+
+/** filterConfig: one service S1, user_key in the query, GET / → hits 1, GET /search → search 1. */
+export function filterConfig(url: string, cache: CacheSettings | null, failureMode?: string, timeout = 2000) {
+  const backend: Record<string, unknown> = { upstream: { name: CLUSTER, url, timeout } };
+  if (cache !== null) backend.cache = cache;
+  if (failureMode !== undefined) backend.failure_mode = failureMode;
+  return {
+    api: "v1",
+    backend,
+    services: [
+      {
+        id: SERVICE,
+        token: TOKEN,
+        credentials: { user_key: [{ query_string: { keys: ["user_key"] } }] },
+        mapping_rules: [
+          { method: "GET", pattern: "/search", usages: [{ name: "search", delta: 1 }], last: true },
+          { method: "GET", pattern: "/", usages: [{ name: "hits", delta: 1 }] },
+        ],
+      },
+    ],
+  };
+}
+
+/** forward sends one call to `base` over a real socket: method, :path byte for byte, headers, body. */
+export function forward(base: string, call: HttpCallRequest): Promise<HttpCallResponseInit | "fail"> {
+  const u = new URL(base);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of call.headers) if (!k.startsWith(":")) headers[k] = v;
+  if (call.body.length > 0) headers["content-length"] = String(call.body.length);
+  return new Promise((resolve) => {
+    const req = request({ host: u.hostname, port: u.port, method: call.method, path: call.path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const out: Array<[string, string]> = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) out.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
+        resolve({ status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks) });
+      });
+    });
+    req.on("error", () => resolve("fail"));
+    if (call.body.length > 0) req.write(call.body);
+    req.end();
+  });
+}
+
+/** closedPort: a 127.0.0.1 port nothing listens on (connection refused). */
+export async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export interface CallRecord {
+  method: string;
+  path: string;
+  body: string;
+  vm: number;
+  token: number;
+  at: number;
+}
+
+/** Proxy: N worker VMs of one Envoy, in front of the backend simulator. */
+export class Proxy {
+  readonly vms: ProxyWasmSimulator[] = [];
+  readonly calls: CallRecord[] = [];
+  outage: Outage = "up";
+  /** Drop the backend's 3scale-limit-* answer headers (as a backend without limit_headers would). */
+  stripLimitHeaders = false;
+  private readonly behaviors: Array<Record<string, ClusterBehavior>> = [];
+
+  private constructor(
+    readonly backend: BackendSimulator,
+    readonly clock: VirtualClock,
+    readonly shared: SharedDataStore,
+    private readonly refusedUrl: string,
+  ) {}
+
+  static async start(backend: BackendSimulator, workers: number, cfg: unknown, logLevel: "info" | "trace" = "info", shared = new SharedDataStore()): Promise<Proxy> {
+    const url = backend.url;
+    const p = new Proxy(backend, new VirtualClock(), shared, `http://127.0.0.1:${await closedPort()}/`);
+    for (let i = 0; i < workers; i++) {
+      const vm = i;
+      const handler = (call: HttpCallRequest): Promise<HttpCallResponseInit | "fail"> | HttpCallResponseInit => {
+        p.calls.push({ method: call.method, path: call.path, body: call.bodyText, vm, token: call.token, at: p.clock.nowMs() });
+        if (p.outage === "5xx") return { status: 503, headers: { "content-type": "text/plain" }, body: "upstream unavailable" };
+        const answer = forward(p.outage === "refused" ? p.refusedUrl : url, call);
+        if (!p.stripLimitHeaders) return answer;
+        return answer.then((r) => (r === "fail" ? r : { ...r, headers: (r.headers as Array<[string, string]>).filter(([k]) => !k.startsWith("3scale-limit-")) }));
+      };
+      const behaviors: Record<string, ClusterBehavior> = { [CLUSTER]: handler };
+      p.behaviors.push(behaviors);
+      const sim = await ProxyWasmSimulator.create(modulePath("product"), {
+        rootId: "threescale-wasm-auth",
+        logLevel,
+        pluginConfiguration: cfg as never,
+        clusters: behaviors,
+        clock: p.clock,
+        sharedData: p.shared,
+        trace: false,
+      });
+      const r = sim.start();
+      expect(r.ok, JSON.stringify(sim.logs.map((l) => l.message))).toBe(true);
+      p.vms.push(sim);
+    }
+    return p;
+  }
+
+  /** setOutage switches every worker's backend cluster; "timeout" leaves calls unanswered. */
+  setOutage(o: Outage): void {
+    this.outage = o;
+    for (const b of this.behaviors) {
+      const handler = b[CLUSTER];
+      if (o === "timeout") {
+        if (typeof handler === "function") (b as Record<string, unknown>).__saved = handler;
+        b[CLUSTER] = "manual";
+      } else if (b[CLUSTER] === "manual") {
+        b[CLUSTER] = (b as Record<string, unknown>).__saved as ClusterBehavior;
+      }
+    }
+  }
+
+  /** send runs one request on worker `vm` and returns the status the client sees (200 = upstream). */
+  async send(vm: number, path: string): Promise<number> {
+    const sim = this.vms[vm]!;
+    const s = sim.newHttpStream();
+    const phase = s.sendRequestHeaders([[":method", "GET"], [":path", path], [":authority", "api.example.com"], [":scheme", "http"]], { endOfStream: true });
+    expect(phase.trapped).toBeUndefined();
+    if (this.outage === "timeout" && s.status === "paused-request") {
+      this.clock.advance(2500); // past the upstream timeout: Envoy answers the call with 504
+    }
+    const decision = await s.whenRequestDecided();
+    let status: number;
+    if (decision === "continued") {
+      s.sendResponseHeaders([[":status", "200"]], { endOfStream: true });
+      status = 200;
+    } else status = s.localResponse?.status ?? 0;
+    s.complete();
+    return status;
+  }
+
+  /**
+   * advance moves the shared clock (ticks fire on every worker) in steps of at most one tick,
+   * letting the real HTTP calls of each step complete before virtual time moves on (otherwise a
+   * report answered over the socket could look timed out, see docs/cache.md on timeouts).
+   */
+  async advance(ms: number): Promise<void> {
+    let left = ms;
+    while (left > 0) {
+      const step = Math.min(1000, left);
+      this.clock.advance(step);
+      left -= step;
+      await this.settle();
+    }
+  }
+
+  async settle(): Promise<void> {
+    for (let round = 0; round < 3; round++) {
+      for (const vm of this.vms) await vm.idle();
+      await this.backend.flushReports();
+    }
+  }
+
+  /** authorizeCalls / reportCalls: the backend calls the workers made. */
+  authorizeCalls(): CallRecord[] {
+    return this.calls.filter((c) => c.path.startsWith("/transactions/authorize.xml"));
+  }
+
+  reportCalls(): CallRecord[] {
+    return this.calls.filter((c) => c.method === "POST" && c.path.startsWith("/transactions.xml"));
+  }
+
+  authrepCalls(): CallRecord[] {
+    return this.calls.filter((c) => c.path.startsWith("/transactions/authrep.xml"));
+  }
+
+  logs(): string[] {
+    return this.vms.flatMap((v) => v.logs.map((l) => l.message));
+  }
+}
+
+export async function startBackend(limit?: number): Promise<BackendSimulator> {
+  const b = new BackendSimulator({ seed: seed(limit), clock: new ManualClock("2026-01-01T00:00:10Z") });
+  await b.start();
+  return b;
+}
+
+/** sharedKeys lists every shared-data key of every vm_id (the store keeps them private). */
+export function sharedKeys(store: SharedDataStore): string[] {
+  const data = (store as unknown as { data: Map<string, Map<string, unknown>> }).data;
+  return [...data.values()].flatMap((m) => [...m.keys()]);
+}
