@@ -7,6 +7,7 @@
 //     --quick          fewer rounds and 100,000 memory cycles (a smoke run)
 //     --cycles N       request cycles of the memory figure (default 1,000,000)
 //     --write-configs  also write the benchmark configurations to bench/configs/
+//     --update-docs    also replace the figures block of docs/bench.md with this run's output
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { resolve } from "node:path";
@@ -22,7 +23,7 @@ import {
   userKeyConfig,
 } from "./lib/configs.js";
 import { BenchCase, type CaseSpec } from "./lib/cycle.js";
-import { guestSplit, type GuestSplit } from "./lib/guest-timer.js";
+import { guestRounds } from "./lib/guest-timer.js";
 import { countCalls, type CallCounts } from "./lib/hostcalls.js";
 import { interleavedRounds, median, nowMs } from "./lib/measure.js";
 import { ROOT, ensureNoopModule, ensureProductModule } from "./lib/paths.js";
@@ -32,13 +33,14 @@ interface Options {
   quick: boolean;
   memoryCycles: number;
   writeConfigs: boolean;
+  updateDocs: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
   const quick = argv.includes("--quick");
   const i = argv.indexOf("--cycles");
   const memoryCycles = i >= 0 ? Number(argv[i + 1]) : quick ? 100_000 : 1_000_000;
-  return { quick, memoryCycles, writeConfigs: argv.includes("--write-configs") };
+  return { quick, memoryCycles, writeConfigs: argv.includes("--write-configs"), updateDocs: argv.includes("--update-docs") };
 }
 
 const KIB = 1024;
@@ -141,10 +143,34 @@ function header(): string {
   return `threescale-wasm-auth bench — ${new Date().toISOString()} — node ${process.version} — ${cpu[0]?.model ?? "unknown CPU"} × ${cpu.length} cores`;
 }
 
+/** Everything printed, kept for --update-docs. */
+const printed: string[] = [];
+const print = (line = ""): void => {
+  printed.push(line);
+  process.stdout.write(line + "\n");
+};
+
+const DOCS_BEGIN = "<!-- bench:figures -->";
+const DOCS_END = "<!-- /bench:figures -->";
+
+function updateDocs(): void {
+  const file = resolve(ROOT, "docs/bench.md");
+  const text = readFileSync(file, "utf8");
+  const a = text.indexOf(DOCS_BEGIN);
+  const b = text.indexOf(DOCS_END);
+  if (a < 0 || b < a) {
+    console.error(`docs/bench.md has no ${DOCS_BEGIN} … ${DOCS_END} block; not updated`);
+    return;
+  }
+  const block = `${DOCS_BEGIN}\n\`\`\`text\n${printed.join("\n").replace(/^\n+/, "")}\n\`\`\`\n${DOCS_END}`;
+  writeFileSync(file, text.slice(0, a) + block + text.slice(b + DOCS_END.length));
+  console.error("updated the figures block of docs/bench.md");
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.writeConfigs) writeConfigs();
-  console.log(header());
+  print(header());
   const [product, noop] = [await ensureProductModule(), await ensureNoopModule()];
   let defs = caseDefs(product, noop);
 
@@ -172,12 +198,10 @@ async function main(): Promise<void> {
   const counts: Record<string, CallCounts> = {};
   for (const d of defs) counts[d.key] = await countCalls(d.spec);
   // The guest/host split: a separate instrumented pass (its stopwatch adds a little to each call).
-  const split: Record<string, GuestSplit> = {};
-  for (const d of defs) split[d.key] = await guestSplit(d.spec, opts.quick ? 3000 : 10000);
-  const guestFloor = split["floor"]!.guestMicros;
+  const guest = await guestRounds(Object.fromEntries(defs.map((d) => [d.key, d.spec])), "floor", rounds, perRound);
 
-  console.log(`\nPer-request cost (${rounds} interleaved rounds × ${perRound} cycles after ${warm} warm-up; ratio = median of per-round case/floor)`);
-  console.log(`${"case".padEnd(42)} ${"µs/req".padStart(8)} ${"ratio".padStart(7)} ${"range".padStart(13)} ${"target".padStart(7)}  ${"".padEnd(4)}  ${"guest µs".padStart(8)} ${"g.ratio".padStart(7)} ${"host".padStart(5)} ${"vm".padStart(4)} ${"malloc".padStart(6)}`);
+  print(`\nPer-request cost (${rounds} interleaved rounds × ${perRound} cycles after ${warm} warm-up; ratio = median of per-round case/floor)`);
+  print(`${"case".padEnd(42)} ${"µs/req".padStart(8)} ${"ratio".padStart(7)} ${"range".padStart(13)} ${"target".padStart(7)}  ${"".padEnd(4)}  ${"guest µs".padStart(8)} ${"g.ratio".padStart(7)} ${"host".padStart(5)} ${"vm".padStart(4)} ${"malloc".padStart(6)}`);
   for (const d of defs) {
     const k = d.key;
     const [lo, hi] = res.ratioRange[k]!;
@@ -185,48 +209,49 @@ async function main(): Promise<void> {
     const target = d.target !== undefined ? `≤ ${fmt(d.target, 1)}×` : "";
     const pass = d.target !== undefined ? verdict(ratio <= d.target) : "";
     const c = counts[k]!;
-    console.log(
-      `${d.label.padEnd(42)} ${fmt(res.medianMicros[k]!).padStart(8)} ${(fmt(ratio) + "×").padStart(7)} ${`${fmt(lo)}–${fmt(hi)}`.padStart(13)} ${target.padStart(7)}  ${pass.padEnd(4)}  ${fmt(split[k]!.guestMicros).padStart(8)} ${(fmt(split[k]!.guestMicros / guestFloor) + "×").padStart(7)} ${fmt(c.hostCalls, 1).padStart(5)} ${fmt(c.vmCalls, 1).padStart(4)} ${fmt(c.mallocs, 1).padStart(6)}`,
+    print(
+      `${d.label.padEnd(42)} ${fmt(res.medianMicros[k]!).padStart(8)} ${(fmt(ratio) + "×").padStart(7)} ${`${fmt(lo)}–${fmt(hi)}`.padStart(13)} ${target.padStart(7)}  ${pass.padEnd(4)}  ${fmt(guest.guestMicros[k]!).padStart(8)} ${(fmt(guest.ratio[k]!) + "×").padStart(7)} ${fmt(c.hostCalls, 1).padStart(5)} ${fmt(c.vmCalls, 1).padStart(4)} ${fmt(c.mallocs, 1).padStart(6)}`,
     );
   }
-  for (const [d, why] of broken) console.log(`${d.label.padEnd(42)} NOT RUN: ${why}`);
-  console.log(`  µs/req and ratio: CPU time of the whole cycle in the simulator (JavaScript host + module); guest µs: time inside the module's own code`);
-  console.log(`  (instrumented pass), g.ratio: guest µs / floor guest µs; host/vm/malloc: VM→host calls, host→VM calls, host mallocs per request`);
-  console.log(`\nHost calls per request by kind (traced steady-state cycles; "host" = VM→host imports, "vm" = host→VM exports)`);
+  for (const [d, why] of broken) print(`${d.label.padEnd(42)} NOT RUN: ${why}`);
+  print(`  µs/req and ratio: CPU time of the whole cycle in the simulator (JavaScript host + module); guest µs: time inside the module's own code`);
+  print(`  (instrumented interleaved pass, wall time), g.ratio: median per-round guest µs / floor guest µs; host/vm/malloc: VM→host calls, host→VM calls, host mallocs per request`);
+  print(`\nHost calls per request by kind (traced steady-state cycles; "host" = VM→host imports, "vm" = host→VM exports)`);
   for (const d of defs) {
-    console.log(`  ${d.key.padEnd(8)} ${counts[d.key]!.byName.map(([n, v]) => `${n.replace(/^proxy_/, "")} ${Number.isInteger(v) ? v : fmt(v, 1)}`).join(", ")}`);
+    print(`  ${d.key.padEnd(8)} ${counts[d.key]!.byName.map(([n, v]) => `${n.replace(/^proxy_/, "")} ${Number.isInteger(v) ? v : fmt(v, 1)}`).join(", ")}`);
   }
 
   // ---- configure time ---------------------------------------------------------------------
-  console.log(`\nConfigure time (services × 50 rules × 3 credential sources with 5-op pipelines): on_configure of a fresh VM and re-configure of a running one (medians)`);
-  console.log(`${"services".padStart(8)} ${"JSON".padStart(10)} ${"fresh ms".padStart(9)} ${"again ms".padStart(9)} ${"pages".padStart(12)}  target`);
+  print(`\nConfigure time (services × 50 rules × 3 credential sources with 5-op pipelines): on_configure of a fresh VM and re-configure of a running one (medians)`);
+  print(`${"services".padStart(8)} ${"JSON".padStart(10)} ${"fresh ms".padStart(9)} ${"again ms".padStart(9)} ${"pages".padStart(12)}  target`);
   for (const n of opts.quick ? [10, 100] : [10, 100, 1000]) {
     const f = await configureTime(product, n, n >= 1000 ? 2 : 5);
     const target = n === 100 ? `≤ 50 ms  ${verdict(f.accepted && f.firstMs <= 50)}` : "";
-    console.log(`${String(n).padStart(8)} ${`${fmt(f.bytes / KIB, 0)} KiB`.padStart(10)} ${fmt(f.firstMs, 1).padStart(9)} ${fmt(f.medianMs, 1).padStart(9)} ${`${f.pages}→${f.pagesAfter}`.padStart(12)}  ${target}${f.accepted ? "" : " (REJECTED)"}`);
+    print(`${String(n).padStart(8)} ${`${fmt(f.bytes / KIB, 0)} KiB`.padStart(10)} ${fmt(f.firstMs, 1).padStart(9)} ${fmt(f.medianMs, 1).padStart(9)} ${`${f.pages}→${f.pagesAfter}`.padStart(12)}  ${target}${f.accepted ? "" : " (REJECTED)"}`);
   }
-  console.log(`  pages: linear memory after the first configure → after the re-configures (64 KiB pages)`);
+  print(`  pages: linear memory after the first configure → after the re-configures (64 KiB pages)`);
 
   // ---- module size ------------------------------------------------------------------------
   const wasm = readFileSync(product);
   const gz = gzipSync(wasm, { level: 9 }).length;
   const noopBytes = statSync(noop).size;
-  console.log(`\nModule size`);
-  console.log(`  build/threescale_wasm_auth.wasm  ${fmt(wasm.length / KIB, 1)} KiB (gzip -9: ${fmt(gz / KIB, 1)} KiB)  target ≤ 120 KiB  ${verdict(wasm.length <= 120 * KIB)}`);
-  console.log(`  build/test/noop.wasm (floor)     ${fmt(noopBytes / KIB, 1)} KiB`);
+  print(`\nModule size`);
+  print(`  build/threescale_wasm_auth.wasm  ${fmt(wasm.length / KIB, 1)} KiB (gzip -9: ${fmt(gz / KIB, 1)} KiB)  target ≤ 120 KiB  ${verdict(wasm.length <= 120 * KIB)}`);
+  print(`  build/test/noop.wasm (floor)     ${fmt(noopBytes / KIB, 1)} KiB`);
 
   // ---- memory -----------------------------------------------------------------------------
   const caseA = defs.find((d) => d.key === "a");
   if (caseA) {
     const mem = await memoryRun(caseA.spec, opts.memoryCycles);
     const ratio = mem.pagesAfter / mem.pagesAfter1000;
-    console.log(`\nMemory: ${mem.cycles.toLocaleString("en-US")} request cycles of case (a) in ${fmt(mem.seconds, 1)} s`);
-    console.log(`  linear memory pages: ${mem.pagesBefore} after configure, ${mem.pagesAfter1000} after 1,000 cycles, ${mem.pagesAfter} after ${mem.cycles.toLocaleString("en-US")} (${fmt(ratio)}× ≤ 2× → ${verdict(ratio <= 2)})`);
+    print(`\nMemory: ${mem.cycles.toLocaleString("en-US")} request cycles of case (a) in ${fmt(mem.seconds, 1)} s`);
+    print(`  linear memory pages: ${mem.pagesBefore} after configure, ${mem.pagesAfter1000} after 1,000 cycles, ${mem.pagesAfter} after ${mem.cycles.toLocaleString("en-US")} (${fmt(ratio)}× ≤ 2× → ${verdict(ratio <= 2)})`);
   } else {
-    console.log(`\nMemory: case (a) could not run (see above)`);
+    print(`\nMemory: case (a) could not run (see above)`);
   }
   const floor = await runFloorBenchmark(opts.quick ? 20_000 : 100_000, noop);
-  console.log("  " + formatFloor(floor).split("\n").join("\n  "));
+  print("  " + formatFloor(floor).split("\n").join("\n  "));
+  if (opts.updateDocs) updateDocs();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -95,6 +95,7 @@ export function tickFlush(snapshot: Snapshot, now: u64): void {
   if (now < readU64(v.bytes)) return;
   // Exactly one worker moves the schedule forward; the others see CasMismatch and skip.
   if (sharedSet(NEXT_FLUSH_KEY, u64Bytes(now + interval), v.cas) != SHARED_OK) return;
+  if (hostLogLevel() <= LOG_DEBUG) logAt(LOG_DEBUG, "cache: report interval claimed by this worker");
   flushAll(snapshot, now, "interval");
 }
 
@@ -184,6 +185,11 @@ function dispatchReport(snapshot: Snapshot, report: ServiceReport, claim: Inflig
   const backend = snapshot.config.backend;
   const up = backend.upstream;
   const token = serviceToken(snapshot, report.serviceId);
+  if (!report.hasUsage()) {
+    // Only zero or negative totals: nothing 3scale would accept; they are settled unsent.
+    settleOrRestore(claim, true);
+    return false;
+  }
   const body = reportBody(report, token, false);
   const path = up.basePath + "transactions.xml" + (up.query.length > 0 ? "?" + up.query : "");
   const pairs = serializePairs(REPORT_HEADER_NAMES, ["POST", path, up.authority, up.scheme, "application/x-www-form-urlencoded", backend.optionsHeader]);

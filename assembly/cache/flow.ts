@@ -2,7 +2,9 @@
 // (a cached verdict, or which call to make) and what the answer, or its absence, finally means.
 import { logAt, LOG_DEBUG, LOG_WARN } from "../host/log";
 import { hostLogLevel, nowMillis } from "../host/hostcalls";
-import { authrepPrefix, buildAuthrepPathFrom } from "../pipeline/authrep";
+import { buildAuthrepPathFrom } from "../pipeline/authrep";
+import { percentEncodeValue } from "../util/percent";
+import { mask } from "../util/secrets";
 import { ResolvedCredentials } from "../pipeline/credentials";
 import { UsageList } from "../pipeline/usage";
 import { Verdict } from "../pipeline/verdict";
@@ -17,10 +19,10 @@ export const STEP_ASK: i32 = 0;
 export const STEP_ALLOW: i32 = 1;
 export const STEP_DENY: i32 = 2;
 
-const AUTHREP_ENDPOINT = "transactions/authrep.xml";
-const AUTHORIZE_ENDPOINT = "transactions/authorize.xml";
-const OAUTH_AUTHREP_ENDPOINT = "transactions/oauth_authrep.xml";
-const OAUTH_AUTHORIZE_ENDPOINT = "transactions/oauth_authorize.xml";
+// The authrep endpoints a snapshot's prefix may use, and their authorize counterparts (OIDC
+// services use the oauth_ pair, issue 10).
+const AUTHREP_ENDPOINTS: Array<string> = ["transactions/authrep.xml", "transactions/oauth_authrep.xml"];
+const AUTHORIZE_ENDPOINTS: Array<string> = ["transactions/authorize.xml", "transactions/oauth_authorize.xml"];
 
 /** CacheStep: decided from the cache (allow/deny), or ask 3scale with `path` (null: the usual authrep). */
 @final
@@ -34,21 +36,26 @@ export class CacheStep {
   verdict: Verdict = Verdict.LimitsExceeded;
 }
 
-/** authorizePathFrom turns an authrep prefix into the authorize.xml `:path` for this request. */
-export function authorizePathFrom(prefix: string, basePath: string, upstreamQuery: string, creds: ResolvedCredentials, usage: UsageList, masked: bool): string {
-  // The endpoint sits between the base path and "?": authrep.xml, or oauth_authrep.xml for an
-  // OIDC service (issue 10), whose authorize-only twin is oauth_authorize.xml.
-  const q = prefix.indexOf("?");
-  if (q < basePath.length) return buildAuthrepPathFrom(prefix, upstreamQuery, creds, usage, masked);
-  const oauth = prefix.substring(basePath.length, q) == OAUTH_AUTHREP_ENDPOINT;
-  const head = basePath + (oauth ? OAUTH_AUTHORIZE_ENDPOINT : AUTHORIZE_ENDPOINT) + prefix.substring(q);
-  return buildAuthrepPathFrom(head, upstreamQuery, creds, usage, masked);
+/**
+ * authorizePrefix turns an authrep prefix (`<base>transactions/authrep.xml?service_id=…`) into its
+ * authorize counterpart; null when the prefix has neither known endpoint (the request then keeps
+ * authrep and bypasses the cache).
+ */
+export function authorizePrefix(prefix: string, basePath: string): string | null {
+  for (let i = 0, n = AUTHREP_ENDPOINTS.length; i < n; i++) {
+    const head = basePath + unchecked(AUTHREP_ENDPOINTS[i]) + "?";
+    if (prefix.startsWith(head)) return basePath + unchecked(AUTHORIZE_ENDPOINTS[i]) + prefix.substring(head.length - 1);
+  }
+  return null;
 }
 
-/** maskedAuthorizePath: the debug form of the authorize call (secrets masked). */
+/** maskedAuthorizePath: the debug form of the authorize call (token and keys masked). */
 export function maskedAuthorizePath(snapshot: Snapshot, selected: EffectiveService, creds: ResolvedCredentials, usage: UsageList): string {
   const up = snapshot.config.backend.upstream;
-  return authorizePathFrom(authrepPrefix(up, selected.service.id, selected.token, true), up.basePath, up.query, creds, usage, true);
+  const token = selected.token;
+  const masked = selected.authrepPrefix.replace("&service_token=" + percentEncodeValue(token), "&service_token=" + mask(token));
+  const prefix = authorizePrefix(masked, up.basePath);
+  return buildAuthrepPathFrom(prefix !== null ? prefix : masked, up.query, creds, usage, true);
 }
 
 /** cacheRequest runs before any call; only for snapshots whose caching policy is active. */
@@ -77,9 +84,11 @@ export function cacheRequest(snapshot: Snapshot, selected: EffectiveService, cre
   }
   if (kind == LookupKind.Bypass) return step;
   if (policy.enabled) {
-    countCacheMiss();
     const up = snapshot.config.backend.upstream;
-    step.path = authorizePathFrom(selected.authrepPrefix, up.basePath, up.query, creds, usage, false);
+    const prefix = authorizePrefix(selected.authrepPrefix, up.basePath);
+    if (prefix === null) return step; // no authorize endpoint known: plain authrep
+    countCacheMiss();
+    step.path = buildAuthrepPathFrom(prefix, up.query, creds, usage, false);
   }
   step.ticket = ticket;
   return step;

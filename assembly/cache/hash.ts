@@ -23,11 +23,3 @@ export class Fnv64 {
     return this;
   }
 }
-
-/** hex16 writes a u64 as 16 lower-case hex digits. */
-export function hex16(v: u64): string {
-  const digits = "0123456789abcdef";
-  let s = "";
-  for (let shift: i32 = 60; shift >= 0; shift -= 4) s += digits.charAt(<i32>((v >> <u64>shift) & 0xf));
-  return s;
-}

@@ -21,8 +21,10 @@ export class ReportTransaction {
     }
   }
 
+  /** empty: nothing to report. Only positive totals are reported: 3scale rejects a negative value
+   * asynchronously and then drops the whole batch (3scale-backend.md §1.2). */
   get empty(): bool {
-    for (let i = 0, n = this.values.length; i < n; i++) if (unchecked(this.values[i]) != 0) return false;
+    for (let i = 0, n = this.values.length; i < n; i++) if (unchecked(this.values[i]) > 0) return false;
     return true;
   }
 }
@@ -32,6 +34,12 @@ export class ReportTransaction {
 export class ServiceReport {
   readonly transactions: Array<ReportTransaction> = [];
   constructor(public readonly serviceId: string) {}
+
+  hasUsage(): bool {
+    const list = this.transactions;
+    for (let i = 0, n = list.length; i < n; i++) if (!unchecked(list[i]).empty) return true;
+    return false;
+  }
 
   transactionFor(kind: CredKind, credential: string): ReportTransaction {
     const list = this.transactions;
@@ -68,7 +76,7 @@ export function reportBody(report: ServiceReport, serviceToken: string, masked: 
     }
     for (let j = 0, m = t.metrics.length; j < m; j++) {
       const v = unchecked(t.values[j]);
-      if (v == 0) continue;
+      if (v <= 0) continue;
       parts.push(head);
       parts.push("[usage][");
       parts.push(percentEncodeValue(unchecked(t.metrics[j])));

@@ -73,8 +73,3 @@ export function ensureSlots(n: i32): void {
     if (!sharedGet(key).found) sharedSet(key, empty, 0);
   }
 }
-
-/** slotExists: whether slot `i` was ever created (the flusher scans up to the first gap). */
-export function slotExists(i: i32): bool {
-  return sharedGet(slotKey(i)).found;
-}

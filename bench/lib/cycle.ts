@@ -54,7 +54,7 @@ export class BenchCase {
   }
 
   /**
-   * answerFrom: the backend simulator's answer to the first authrep (seeded with
+   * answerFor: the backend simulator's answer to the first authrep (seeded with
    * examples/seed.yaml + an OIDC service), replayed on every cycle so its cost stays out of the measurement.
    */
   private answerFor(path: string, headers: Headers): HttpCallResponseInit {

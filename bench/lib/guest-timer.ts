@@ -2,9 +2,10 @@
 // simulator's JavaScript: import implementations, header/protobuf serialisation, bookkeeping).
 // The simulator runs a JavaScript host, so its cost per host call is far above Envoy's C++; the
 // guest share is the part of the figure that belongs to the filter. Works without touching the
-// simulator: while `timed()` runs, WebAssembly.instantiate wraps every import and export so each
+// simulator: while `timedCase()` creates its simulator, WebAssembly.instantiate wraps every import and export so each
 // guest↔host transition switches a stopwatch.
 import { BenchCase, type CaseSpec } from "./cycle.js";
+import { median } from "./measure.js";
 
 export class GuestClock {
   guestNs = 0;
@@ -12,22 +13,22 @@ export class GuestClock {
   private readonly modes: Array<"guest" | "host"> = [];
   private last = 0n;
 
-  private switchTo(mode: "guest" | "host" | null): void {
+  /** charge the time since the last transition to the mode that was running */
+  private charge(): void {
     const now = process.hrtime.bigint();
     const current = this.modes[this.modes.length - 1];
     if (current === "guest") this.guestNs += Number(now - this.last);
     else if (current === "host") this.hostNs += Number(now - this.last);
     this.last = now;
-    void mode;
   }
 
   enter(mode: "guest" | "host"): void {
-    this.switchTo(mode);
+    this.charge();
     this.modes.push(mode);
   }
 
   exit(): void {
-    this.switchTo(null);
+    this.charge();
     this.modes.pop();
   }
 
@@ -70,17 +71,44 @@ export async function timedCase(spec: CaseSpec, clock: GuestClock): Promise<Benc
   }
 }
 
-export interface GuestSplit {
-  guestMicros: number;
-  hostInCallsMicros: number;
+export interface GuestRounds {
+  /** median guest µs per request of each case */
+  guestMicros: Record<string, number>;
+  /** median over the rounds of (case guest µs / floor guest µs in the same round) */
+  ratio: Record<string, number>;
 }
 
-/** guestSplit: µs per request spent in guest code and in host imports, over `cycles` cycles. */
-export async function guestSplit(spec: CaseSpec, cycles: number): Promise<GuestSplit> {
-  const clock = new GuestClock();
-  const c = await timedCase(spec, clock);
-  for (let i = 0; i < Math.min(cycles, 2000); i++) c.cycle();
-  clock.reset();
-  for (let i = 0; i < cycles; i++) c.cycle();
-  return { guestMicros: clock.guestNs / 1e3 / cycles, hostInCallsMicros: clock.hostNs / 1e3 / cycles };
+/**
+ * guestRounds: guest µs per request of every case, measured in interleaved rounds (as the CPU-time
+ * figures are) so that a preempted moment hits every case of a round alike.
+ */
+export async function guestRounds(specs: Record<string, CaseSpec>, floor: string, rounds: number, n: number): Promise<GuestRounds> {
+  const names = Object.keys(specs);
+  const timed: Record<string, { c: BenchCase; clock: GuestClock }> = {};
+  for (const name of names) {
+    const clock = new GuestClock();
+    const c = await timedCase(specs[name]!, clock);
+    for (let i = 0; i < 1000; i++) c.cycle();
+    timed[name] = { c, clock };
+  }
+  const per: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
+  const ratios: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
+  for (let r = 0; r < rounds; r++) {
+    const got: Record<string, number> = {};
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(j + r) % names.length]!;
+      const { c, clock } = timed[name]!;
+      clock.reset();
+      for (let i = 0; i < n; i++) c.cycle();
+      got[name] = clock.guestNs / 1e3 / n;
+    }
+    for (const name of names) {
+      per[name]!.push(got[name]!);
+      ratios[name]!.push(got[name]! / got[floor]!);
+    }
+  }
+  return {
+    guestMicros: Object.fromEntries(names.map((k) => [k, median(per[k]!)])),
+    ratio: Object.fromEntries(names.map((k) => [k, median(ratios[k]!)])),
+  };
 }

@@ -68,7 +68,7 @@ export function randomOp(rng: Prng, depth = 2): JsonTree {
   return { [name]: arg };
 }
 
-/** Every container in the tree with the path to it (so a mutation can pick one at random). */
+/** Every object and array in the tree (so a mutation can pick one at random). */
 function containers(root: JsonTree): Array<JsonTree[] | { [k: string]: JsonTree }> {
   const out: Array<JsonTree[] | { [k: string]: JsonTree }> = [];
   const visit = (v: JsonTree): void => {

@@ -17,7 +17,6 @@ export const ROOT = findRoot();
 export const PRODUCT_WASM = resolve(ROOT, "build/threescale_wasm_auth.wasm");
 export const NOOP_WASM = resolve(ROOT, "build/test/noop.wasm");
 export const EXAMPLES_DIR = resolve(ROOT, "examples");
-export const SEED_FILE = resolve(ROOT, "examples/seed.yaml");
 
 type CompileAs = (entry: string, out: string, opts: Record<string, unknown>) => Promise<{ cached: boolean }>;
 

@@ -102,6 +102,54 @@ describe("cache hits and batched reports", () => {
     expect(p.reportCalls()).toHaveLength(0);
   });
 
+  it("an OIDC service is cached through oauth_authorize.xml and reported by app_id", async () => {
+    backend = await startBackend();
+    const cfg = filterConfig(backend.url, CACHE);
+    cfg.services = [{
+      id: "S2",
+      token: TOKEN,
+      authentication: "oidc",
+      credentials: { app_id: [{ filter: { path: ["envoy.filters.http.jwt_authn", "verified_jwt"], keys: ["azp"] } }] },
+      mapping_rules: [{ method: "GET", pattern: "/", usages: [{ name: "hits", delta: 1 }] }],
+    }] as never;
+    const p = await Proxy.start(backend, 2, cfg);
+    const jwt = { "envoy.filters.http.jwt_authn": { verified_jwt: { azp: "client-1", iss: "https://sso.example.com" } } };
+    for (let i = 0; i < 6; i++) expect(await p.send(i % 2, "/", jwt)).toBe(200);
+    const calls = p.calls.filter((c) => c.method === "GET");
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.path).toMatch(/^\/transactions\/oauth_authorize\.xml\?service_id=S2&service_token=st-secret&app_id=client-1&usage\[hits\]=1/);
+    await p.advance(5000);
+    expect(form(p.reportCalls()[0]!.body)).toMatchObject({ service_id: "S2", "transactions[0][app_id]": "client-1", "transactions[0][usage][hits]": "6" });
+    expect(backend.usage("S2", "client-1", "hits", "minute")).toBe(6);
+  });
+
+  it("zero and negative totals are never reported (3scale would drop the whole batch)", async () => {
+    backend = await startBackend();
+    const cfg = filterConfig(backend.url, CACHE, "open");
+    cfg.services[0]!.mapping_rules = [
+      { method: "GET", pattern: "/free", usages: [{ name: "hits", delta: 0 }], last: true },
+      { method: "GET", pattern: "/refund", usages: [{ name: "hits", delta: -1 }], last: true },
+      { method: "GET", pattern: "/", usages: [{ name: "hits", delta: 1 }] },
+    ] as never;
+    const p = await Proxy.start(backend, 2, cfg);
+    for (let i = 0; i < 5; i++) expect(await p.send(i % 2, "/free?user_key=uk-b")).toBe(200);
+    await p.advance(5000);
+    expect(p.reportCalls()).toHaveLength(0);
+    // A negative delta is only ever allowed by failure mode open (3scale rejects it): kept, not sent.
+    p.setOutage("5xx");
+    expect(await p.send(0, "/refund?user_key=uk-c")).toBe(200);
+    p.setOutage("up");
+    await p.advance(5000);
+    await p.advance(5000);
+    expect(p.reportCalls()).toHaveLength(0);
+    expect(await p.send(1, "/?user_key=uk-b")).toBe(200);
+    await p.advance(5000);
+    expect(p.reportCalls()).toHaveLength(1);
+    expect(p.reportCalls()[0]!.body).not.toContain("uk-c");
+    expect(backend.usage(SERVICE, "B", "hits", "minute")).toBe(1);
+    expect(backend.errors()).toEqual([]);
+  });
+
   it("with the cache disabled (the default) every request still makes one authrep call", async () => {
     backend = await startBackend();
     const p = await Proxy.start(backend, 2, filterConfig(backend.url, null));

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "vitest";
 import { BackendSimulator, ManualClock } from "../../src-host-sim/backend/index.js";
 import {
-  ProxyWasmSimulator, SharedDataStore, VirtualClock, type ClusterBehavior, type HttpCallRequest, type HttpCallResponseInit,
+  ProxyWasmSimulator, SharedDataStore, VirtualClock, type ClusterBehavior, type HttpCallRequest, type HttpCallResponseInit, type StreamOptions,
 } from "../../src-host-sim/index.js";
 import { modulePath } from "../support/modules.js";
 
@@ -38,6 +38,15 @@ export function seed(limit?: number) {
           { id: "C", plan: "free", user_key: "uk-c" },
           { id: "D", plan: "free", user_key: "uk-d" },
         ],
+      },
+      {
+        id: "S2",
+        provider_key: "pk",
+        backend_version: "oauth",
+        service_tokens: [TOKEN],
+        metrics: [{ id: "1", name: "hits" }],
+        plans: [{ id: "free", name: "free", limits: [] }],
+        applications: [{ id: "client-1", plan: "free" }],
       },
     ],
   };
@@ -173,9 +182,9 @@ export class Proxy {
   }
 
   /** send runs one request on worker `vm` and returns the status the client sees (200 = upstream). */
-  async send(vm: number, path: string): Promise<number> {
+  async send(vm: number, path: string, metadata?: StreamOptions["metadata"]): Promise<number> {
     const sim = this.vms[vm]!;
-    const s = sim.newHttpStream();
+    const s = sim.newHttpStream(metadata ? { metadata } : {});
     const phase = s.sendRequestHeaders([[":method", "GET"], [":path", path], [":authority", "api.example.com"], [":scheme", "http"]], { endOfStream: true });
     expect(phase.trapped).toBeUndefined();
     if (this.outage === "timeout" && s.status === "paused-request") {
