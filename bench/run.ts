@@ -82,6 +82,7 @@ interface ConfigureFigure {
   services: number;
   bytes: number;
   firstMs: number;
+  firstMinMs: number;
   medianMs: number;
   pages: number;
   pagesAfter: number;
@@ -90,7 +91,8 @@ interface ConfigureFigure {
 
 async function configureTime(product: string, services: number, repeats: number): Promise<ConfigureFigure> {
   const bytes = new TextEncoder().encode(JSON.stringify(largeConfig(services)));
-  // Fresh VMs (what every Envoy worker does at start): median of `repeats` first configures.
+  // Fresh VMs (what every Envoy worker does at start): `repeats` first configures. Wall time: CPU
+  // time would also count V8 compiling the module in background threads.
   const firsts: number[] = [];
   let sim: ProxyWasmSimulator | null = null;
   let accepted = true;
@@ -114,7 +116,7 @@ async function configureTime(product: string, services: number, repeats: number)
     sim!.reconfigure(bytes);
     again.push(nowMs() - t0);
   }
-  return { services, bytes: bytes.length, firstMs: median(firsts), medianMs: median(again), pages: pagesFirst, pagesAfter: sim!.memoryPages, accepted };
+  return { services, bytes: bytes.length, firstMs: median(firsts), firstMinMs: Math.min(...firsts), medianMs: median(again), pages: pagesFirst, pagesAfter: sim!.memoryPages, accepted };
 }
 
 interface MemoryFigure {
@@ -222,12 +224,12 @@ async function main(): Promise<void> {
   }
 
   // ---- configure time ---------------------------------------------------------------------
-  print(`\nConfigure time (services × 50 rules × 3 credential sources with 5-op pipelines): on_configure of a fresh VM and re-configure of a running one (medians)`);
-  print(`${"services".padStart(8)} ${"JSON".padStart(10)} ${"fresh ms".padStart(9)} ${"again ms".padStart(9)} ${"pages".padStart(12)}  target`);
+  print(`\nConfigure time (services × 50 rules × 3 credential sources with 5-op pipelines): ms of on_configure on a fresh VM (median, min) and of a re-configure of a running one (median)`);
+  print(`${"services".padStart(8)} ${"JSON".padStart(10)} ${"fresh ms".padStart(9)} ${"min".padStart(7)} ${"again ms".padStart(9)} ${"pages".padStart(12)}  target`);
   for (const n of opts.quick ? [10, 100] : [10, 100, 1000]) {
     const f = await configureTime(product, n, n >= 1000 ? 2 : 5);
     const target = n === 100 ? `≤ 50 ms  ${verdict(f.accepted && f.firstMs <= 50)}` : "";
-    print(`${String(n).padStart(8)} ${`${fmt(f.bytes / KIB, 0)} KiB`.padStart(10)} ${fmt(f.firstMs, 1).padStart(9)} ${fmt(f.medianMs, 1).padStart(9)} ${`${f.pages}→${f.pagesAfter}`.padStart(12)}  ${target}${f.accepted ? "" : " (REJECTED)"}`);
+    print(`${String(n).padStart(8)} ${`${fmt(f.bytes / KIB, 0)} KiB`.padStart(10)} ${fmt(f.firstMs, 1).padStart(9)} ${fmt(f.firstMinMs, 1).padStart(7)} ${fmt(f.medianMs, 1).padStart(9)} ${`${f.pages}→${f.pagesAfter}`.padStart(12)}  ${target}${f.accepted ? "" : " (REJECTED)"}`);
   }
   print(`  pages: linear memory after the first configure → after the re-configures (64 KiB pages)`);
 
