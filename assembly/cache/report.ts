@@ -2,6 +2,7 @@
 // transaction per application, every key fully bracketed (`transactions[0][usage][hits]`).
 import { percentEncodeValue } from "../util/percent";
 import { mask } from "../util/secrets";
+import { joinStrings } from "../util/strings";
 import { CredKind } from "./record";
 
 /** ReportTransaction: one application's usage in one report. */
@@ -85,5 +86,5 @@ export function reportBody(report: ServiceReport, serviceToken: string, masked: 
     }
     index++;
   }
-  return parts.join("");
+  return joinStrings(parts, "");
 }

@@ -2,7 +2,8 @@
 // derived values, the system token and ttl, and the 3scale-options header built from
 // backend.extensions.
 import { BackendConfig, SystemConfig, Upstream } from "./model";
-import { Diagnostics, indexPath, jsonQuote, memberPath } from "./diagnostics";
+import { Diagnostics, indexPath, memberPath } from "./diagnostics";
+import { jsonQuote } from "../util/strings";
 import { JsonKind, JsonValue } from "./json";
 import {
   arrayMember, expectedGot, inNameList, integerMember, objectMember, OPTIONAL, REQUIRED, stringMember,

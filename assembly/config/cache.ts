@@ -2,7 +2,8 @@
 // Every problem is reported at its JSON path and the walk continues, as in the rest of the compiler.
 import { BackendConfig } from "./model";
 import { CachePolicy, FailureMode } from "./cache-model";
-import { Diagnostics, jsonQuote, memberPath } from "./diagnostics";
+import { Diagnostics, memberPath } from "./diagnostics";
+import { jsonQuote } from "../util/strings";
 import { boolMember, integerMember, objectMember, OPTIONAL, stringMember, warnUnknownMembers } from "./fields";
 import { JsonValue } from "./json";
 

@@ -6,16 +6,17 @@
 // walk continues, so one rejected document lists all its problems. Only a JSON syntax error (or
 // invalid UTF-8, or the nesting limit) stops everything, because there is no tree to walk.
 import { Config, Service } from "./model";
-import { Diagnostics, indexPath, jsonQuote, memberPath } from "./diagnostics";
+import { Diagnostics, indexPath, memberPath } from "./diagnostics";
+import { jsonQuote } from "../util/strings";
 import { JsonKind, JsonValue, JSON_MAX_DEPTH, parseJsonBytes } from "./json";
 import {
   arrayMember, E_EMPTY, E_MISSING, expectedGot, inNameList, objectMember, OPTIONAL, present, REQUIRED,
   stringArray, stringMember, warnUnknownMembers,
 } from "./fields";
-import { hasAsciiUpper } from "./ascii";
+import { hasAsciiUpper } from "../util/ascii";
 import { compileBackend, compileSystem } from "./backend";
-import { compileCredentials } from "./credentials";
-import { compileMappingRule } from "./mapping";
+import { beginSharedOps, compileCredentials, endSharedOps } from "./credentials";
+import { compileCleanRule, compileMappingRule } from "./mapping";
 import { compileGlobSet } from "../util/glob";
 import { compileServiceFeatures, compileTopFeatures, SERVICE_FEATURE_FIELDS, TOP_FEATURE_FIELDS } from "./features";
 
@@ -40,7 +41,9 @@ export function compileConfig(bytes: ArrayBuffer, diag: Diagnostics): Config | n
     diag.error("", "malformed JSON at line " + parsed.line.toString() + ", column " + parsed.column.toString() + ": " + parsed.error);
     return null;
   }
-  reportDuplicateMembers(root, "", diag);
+  // Building the JSON path of every member just to find no duplicate is most of the cost of
+  // this check on a large document, so paths are only built when a duplicate exists.
+  if (mayHaveDuplicateMembers(root)) reportDuplicateMembers(root, "", diag);
   if (root.kind != JsonKind.Object) {
     diag.error("", expectedGot("object", root));
     return null;
@@ -64,6 +67,7 @@ export function compileConfig(bytes: ArrayBuffer, diag: Diagnostics): Config | n
   if (systemNode != null) config.system = compileSystem(systemNode, "system", diag);
 
   const servicesNode = arrayMember(root, "services", "", REQUIRED, diag);
+  beginSharedOps();
   if (servicesNode != null) {
     const items = servicesNode.items;
     const firstWithId = new Map<string, i32>();
@@ -87,6 +91,7 @@ export function compileConfig(bytes: ArrayBuffer, diag: Diagnostics): Config | n
       config.services.push(service);
     }
   }
+  endSharedOps();
   return diag.errors.length == errorsBefore ? config : null;
 }
 
@@ -98,6 +103,38 @@ function isBlank(bytes: ArrayBuffer): bool {
     if (b != 32 && b != 9 && b != 10 && b != 13) return false;
   }
   return true;
+}
+
+/** Objects up to this many members are checked pairwise; larger ones go to the reporter. */
+const PAIRWISE_MAX: i32 = 32;
+
+/**
+ * mayHaveDuplicateMembers: false only when no object of the document repeats a member name.
+ * Allocates nothing; an object too large to check pairwise answers true (the reporter decides).
+ */
+function mayHaveDuplicateMembers(v: JsonValue): bool {
+  if (v.kind == JsonKind.Array) {
+    const items = v.items;
+    for (let i = 0, n = items.length; i < n; i++) {
+      const item = unchecked(items[i]);
+      if ((item.kind == JsonKind.Array || item.kind == JsonKind.Object) && mayHaveDuplicateMembers(item)) return true;
+    }
+    return false;
+  }
+  if (v.kind != JsonKind.Object) return false;
+  const keys = v.keys;
+  const n = keys.length;
+  if (n > PAIRWISE_MAX) return true;
+  for (let i = 1; i < n; i++) {
+    const k = unchecked(keys[i]);
+    for (let j = 0; j < i; j++) if (unchecked(keys[j]) == k) return true;
+  }
+  const values = v.values;
+  for (let i = 0, m = values.length; i < m; i++) {
+    const child = unchecked(values[i]);
+    if ((child.kind == JsonKind.Array || child.kind == JsonKind.Object) && mayHaveDuplicateMembers(child)) return true;
+  }
+  return false;
 }
 
 /**
@@ -205,7 +242,9 @@ function compileService(node: JsonValue, path: string, hasSystem: bool, diag: Di
   if (rules != null) {
     const items = rules.items;
     for (let i = 0, n = items.length; i < n; i++) {
-      const rule = compileMappingRule(unchecked(items[i]), indexPath(rulesPath, i), diag);
+      const item = unchecked(items[i]);
+      let rule = compileCleanRule(item);
+      if (rule == null) rule = compileMappingRule(item, indexPath(rulesPath, i), diag);
       if (rule != null) s.mappingRules.push(rule);
     }
   }

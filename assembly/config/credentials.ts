@@ -7,8 +7,9 @@ import {
   arrayMember, E_EMPTY, expectedGot, inNameList, objectMember, OPTIONAL, present, REQUIRED, stringArray,
   W_UNKNOWN, warnUnknownMembers,
 } from "./fields";
-import { asciiLower } from "./ascii";
-import { compileOps } from "../ops/engine";
+import { asciiLower } from "../util/ascii";
+import { compileOps, OpProgram } from "../ops/engine";
+import { joinStrings } from "../util/strings";
 
 const CREDENTIAL_FIELDS = "user_key|app_id|app_key";
 const SOURCE_TYPES = "header|query_string|filter";
@@ -63,7 +64,7 @@ function compileSource(node: JsonValue, path: string, diag: Diagnostics): Creden
     return null;
   }
   if (found.length > 1) {
-    diag.error(path, "more than one source type (" + found.join(", ") + ")");
+    diag.error(path, "more than one source type (" + joinStrings(found, ", ") + ")");
     return null;
   }
   const type = unchecked(found[0]);
@@ -98,6 +99,75 @@ function compileSource(node: JsonValue, path: string, diag: Diagnostics): Creden
       source.keys = names;
     }
   }
-  source.ops = compileOps(present(spec, "ops"), memberPath(specPath, "ops"), diag);
+  source.ops = compileOpsShared(present(spec, "ops"), specPath, diag);
   return source;
+}
+
+// ---- Sharing compiled pipelines between services ----
+//
+// Large configurations repeat the same credential pipelines in every service. A program is
+// immutable once compiled and depends only on its `ops` JSON (the path only names diagnostics),
+// so a pipeline whose JSON equals one already compiled *without any diagnostic* reuses that
+// program. A pipeline with diagnostics is always compiled again, so each one is reported at its
+// own path. The cache lives for one compileConfig call (beginSharedOps/endSharedOps).
+
+const SHARED_OPS_MAX: i32 = 16;
+let sharedOpsNodes: Array<JsonValue> | null = null;
+let sharedOpsPrograms: Array<OpProgram> | null = null;
+
+/** beginSharedOps starts an empty cache for one configuration. */
+export function beginSharedOps(): void {
+  sharedOpsNodes = new Array<JsonValue>();
+  sharedOpsPrograms = new Array<OpProgram>();
+}
+
+/** endSharedOps drops the cache, so it keeps neither the JSON tree nor the programs alive. */
+export function endSharedOps(): void {
+  sharedOpsNodes = null;
+  sharedOpsPrograms = null;
+}
+
+function compileOpsShared(node: JsonValue | null, specPath: string, diag: Diagnostics): OpProgram {
+  const nodes = sharedOpsNodes;
+  const programs = sharedOpsPrograms;
+  if (node == null || nodes == null || programs == null) return compileOps(node, memberPath(specPath, "ops"), diag);
+  for (let i = 0, n = min(nodes.length, programs.length); i < n; i++) {
+    if (sameJson(unchecked(nodes[i]), node)) return unchecked(programs[i]);
+  }
+  const before = diag.errors.length + diag.warnings.length;
+  const program = compileOps(node, memberPath(specPath, "ops"), diag);
+  if (diag.errors.length + diag.warnings.length == before && nodes.length < SHARED_OPS_MAX) {
+    nodes.push(node);
+    programs.push(program);
+  }
+  return program;
+}
+
+/** sameJson: structural equality of two values (member order and duplicates included). Depth ≤ the parser's limit. */
+function sameJson(a: JsonValue, b: JsonValue): bool {
+  if (a === b) return true;
+  if (a.kind != b.kind) return false;
+  switch (a.kind) {
+    case JsonKind.Null: return true;
+    case JsonKind.Bool: return a.bool == b.bool;
+    case JsonKind.Number: return a.isInteger == b.isInteger && a.num == b.num && (a.num != 0 || 1 / a.num == 1 / b.num);
+    case JsonKind.String: return a.str == b.str;
+    case JsonKind.Array: {
+      const x = a.items;
+      const y = b.items;
+      const n = x.length;
+      if (n != y.length) return false;
+      for (let i = 0; i < n; i++) if (!sameJson(unchecked(x[i]), unchecked(y[i]))) return false;
+      return true;
+    }
+    default: {
+      const n = a.keys.length;
+      if (n != b.keys.length || a.values.length != n || b.values.length != n) return false;
+      for (let i = 0; i < n; i++) {
+        if (unchecked(a.keys[i]) != unchecked(b.keys[i])) return false;
+        if (!sameJson(unchecked(a.values[i]), unchecked(b.values[i]))) return false;
+      }
+      return true;
+    }
+  }
 }

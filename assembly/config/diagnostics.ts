@@ -1,5 +1,10 @@
 // Diagnostics collects every problem found while compiling a configuration, each with its JSON
 // path (configuration.md §2), so one rejected configuration reports all its problems at once.
+import { jsonQuote } from "../util/strings";
+
+// jsonQuote lives in util/strings (one linear quoter for the whole module); it stays exported
+// here because diagnostics' published contract includes it.
+export { jsonQuote };
 
 /** Diagnostics: errors make the configuration invalid; warnings are logged and accepted. */
 export class Diagnostics {
@@ -44,22 +49,4 @@ function isIdentifier(name: string): bool {
     if (!(alpha || (i > 0 && digit))) return false;
   }
   return true;
-}
-
-/** jsonQuote writes `s` as a JSON string literal (used in paths and diagnostics). */
-export function jsonQuote(s: string): string {
-  let out = "\"";
-  for (let i = 0, n = s.length; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c == 34) out += "\\\"";
-    else if (c == 92) out += "\\\\";
-    else if (c == 10) out += "\\n";
-    else if (c == 13) out += "\\r";
-    else if (c == 9) out += "\\t";
-    else if (c < 32) {
-      const hex = c.toString(16);
-      out += "\\u" + "0000".substring(hex.length) + hex;
-    } else out += String.fromCharCode(c);
-  }
-  return out + "\"";
 }

@@ -5,10 +5,11 @@ import { BackendConfig, Config, Service } from "./model";
 import {
   AuthMode, ERROR_KIND_COUNT, ErrorResponse, errorKindName, PortaFeatures, ServiceFeatures,
 } from "./features-model";
-import { Diagnostics, jsonQuote, memberPath } from "./diagnostics";
+import { Diagnostics, memberPath } from "./diagnostics";
+import { jsonQuote } from "../util/strings";
 import { JsonKind, JsonValue } from "./json";
 import { boolMember, checkInteger, expectedGot, inNameList, objectMember, present, stringMember, warnUnknownMembers } from "./fields";
-import { asciiLower } from "./ascii";
+import { asciiLower } from "../util/ascii";
 
 /** Top-level members (appended to the top-level known-field list). */
 export const TOP_FEATURE_FIELDS = "metrics";

@@ -170,6 +170,13 @@ const SHARED_NO_ITEMS = new Array<JsonValue>();
 const SHARED_NO_KEYS = new Array<string>();
 const SHARED_NO_VALUES = new Array<JsonValue>();
 
+// Short strings (member names, methods, metric names) are shared through a direct-mapped table:
+// one string per slot, replaced on a miss. It holds at most INTERN_SLOTS short strings between
+// documents, which is all it keeps alive.
+const INTERN_MAX_LENGTH: i32 = 16;
+const INTERN_SLOTS: i32 = 256; // a power of two
+const INTERNED = new StaticArray<string | null>(INTERN_SLOTS);
+
 // Parser states of the iterative loop.
 const S_VALUE = 0; // a value is expected
 const S_AFTER_VALUE = 1; // a value was completed: `,`, a closing bracket, or the end
@@ -500,7 +507,7 @@ class JsonReader {
     }
     const end = p; // the closing quote
     if (!escapes) {
-      this.lastString = this.text.substring(contentStart, end);
+      this.lastString = end - contentStart <= INTERN_MAX_LENGTH ? this.intern(contentStart, end) : this.text.substring(contentStart, end);
       this.pos = end + 1;
       return true;
     }
@@ -573,6 +580,25 @@ class JsonReader {
     this.lastString = String.UTF16.decodeUnsafe(outBase, <usize>o << 1);
     this.pos = end + 1;
     return true;
+  }
+
+  /**
+   * intern returns text[start, end) (at most INTERN_MAX_LENGTH units), reusing an equal string
+   * read before when the table has one. Member names and short values ("method", "GET", "hits")
+   * repeat thousands of times in a large configuration; strings are immutable, so sharing them
+   * is invisible except in what the GC has to track.
+   */
+  intern(start: i32, end: i32): string {
+    const len = end - start;
+    const src = this.base + (<usize>start << 1);
+    let h: u32 = 0x811c9dc5 ^ <u32>len;
+    for (let i = 0; i < len; i++) h = (h ^ <u32>load<u16>(src + (<usize>i << 1))) * 0x01000193;
+    const slot = <i32>((h ^ (h >> 15)) & (INTERN_SLOTS - 1));
+    const known = unchecked(INTERNED[slot]);
+    if (known !== null && known.length == len && memory.compare(changetype<usize>(known), src, <usize>len << 1) == 0) return known;
+    const fresh = this.text.substring(start, end);
+    unchecked((INTERNED[slot] = fresh));
+    return fresh;
   }
 
   /** hex4 reads 4 hex digits at p (all before `end`), or returns -1. */

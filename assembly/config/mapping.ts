@@ -4,12 +4,67 @@ import { MappingRule, Usage } from "./model";
 import { Diagnostics, indexPath, memberPath } from "./diagnostics";
 import { JsonKind, JsonValue } from "./json";
 import {
-  arrayMember, boolMember, DELTA_MAX, expectedGot, integerMember, REQUIRED, stringMember, warnUnknownMembers,
+  arrayMember, boolMember, DELTA_MAX, expectedGot, inNameList, integerMember, REQUIRED, stringMember, warnUnknownMembers,
 } from "./fields";
-import { compileMethod, compileRulePattern } from "./rules";
+import { compileMethod, compileRulePattern, isHttpToken } from "./rules";
 
 const RULE_FIELDS = "method|pattern|usages|last";
 const USAGE_FIELDS = "name|delta";
+
+/**
+ * compileCleanRule compiles a rule that needs no diagnostic at all without building a single JSON
+ * path (the paths of thousands of rules were most of the configure time). Null means "not
+ * clean": the caller then runs compileMappingRule, which reports exactly as it always has.
+ */
+export function compileCleanRule(node: JsonValue): MappingRule | null {
+  if (node.kind != JsonKind.Object || !onlyKnownMembers(node, RULE_FIELDS)) return null;
+  const methodNode = node.get("method");
+  if (methodNode == null || methodNode.kind != JsonKind.String) return null;
+  const method = methodNode.str;
+  if (method.length == 0 || !isHttpToken(method)) return null;
+  const last = node.get("last");
+  if (last != null && last.kind != JsonKind.Null && last.kind != JsonKind.Bool) return null;
+  const usagesNode = node.get("usages");
+  if (usagesNode == null || usagesNode.kind != JsonKind.Array) return null;
+  const items = usagesNode.items;
+  const n = items.length;
+  for (let i = 0; i < n; i++) if (!isCleanUsage(unchecked(items[i]))) return null;
+  const patternNode = node.get("pattern");
+  if (patternNode == null || patternNode.kind != JsonKind.String) return null;
+  const p = compileRulePattern(patternNode.str);
+  if (p.pattern == null || p.neverMatches) return null;
+
+  const rule = new MappingRule();
+  const m = compileMethod(method);
+  rule.method = m.method;
+  rule.anyMethod = m.any;
+  rule.pattern = p.pattern!;
+  for (let i = 0; i < n; i++) {
+    const item = unchecked(items[i]);
+    const u = new Usage();
+    u.name = item.get("name")!.str;
+    u.delta = <i64>item.get("delta")!.num;
+    rule.usages.push(u);
+  }
+  if (last != null && last.kind == JsonKind.Bool) rule.last = last.bool;
+  return rule;
+}
+
+/** isCleanUsage: a usage compileUsage accepts without a diagnostic (known members, non-negative delta). */
+function isCleanUsage(node: JsonValue): bool {
+  if (node.kind != JsonKind.Object || !onlyKnownMembers(node, USAGE_FIELDS)) return false;
+  const name = node.get("name");
+  if (name == null || name.kind != JsonKind.String || name.str.length == 0) return false;
+  const delta = node.get("delta");
+  if (delta == null || delta.kind != JsonKind.Number || !delta.isInteger) return false;
+  return delta.num >= 0 && delta.num <= <f64>DELTA_MAX;
+}
+
+function onlyKnownMembers(node: JsonValue, known: string): bool {
+  const keys = node.keys;
+  for (let i = 0, n = keys.length; i < n; i++) if (!inNameList(unchecked(keys[i]), known)) return false;
+  return true;
+}
 
 export function compileMappingRule(node: JsonValue, path: string, diag: Diagnostics): MappingRule | null {
   if (node.kind != JsonKind.Object) {

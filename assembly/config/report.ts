@@ -5,69 +5,14 @@ import { JsonKind, JsonParseResult, JsonValue } from "./json";
 import { Diagnostics } from "./diagnostics";
 import { Config, CredentialSource, MappingRule, SourceKind, Upstream } from "./model";
 import { PortaParseResult } from "./porta";
-
-/**
- * joinLinear joins strings in one allocation. Array<string>#join is quadratic when compiled with
- * --shrinkLevel >= 1 (AssemblyScript then falls back to `result += part`), and reports can be
- * megabytes long.
- */
-export function joinLinear(parts: Array<string>, separator: string): string {
-  const n = parts.length;
-  if (n == 0) return "";
-  const sepBytes = <usize>separator.length << 1;
-  let total: usize = sepBytes * <usize>(n - 1);
-  for (let i = 0; i < n; i++) total += <usize>unchecked(parts[i]).length << 1;
-  const out = changetype<string>(__new(total, idof<string>()));
-  let at = changetype<usize>(out);
-  for (let i = 0; i < n; i++) {
-    if (i > 0 && sepBytes > 0) {
-      memory.copy(at, changetype<usize>(separator), sepBytes);
-      at += sepBytes;
-    }
-    const part = unchecked(parts[i]);
-    const bytes = <usize>part.length << 1;
-    memory.copy(at, changetype<usize>(part), bytes);
-    at += bytes;
-  }
-  return out;
-}
+import { joinStrings, jsonQuote } from "../util/strings";
 
 function jsonObject(members: Array<string>): string {
-  return "{" + joinLinear(members, ",") + "}";
+  return "{" + joinStrings(members, ",") + "}";
 }
 
 function jsonArray(items: Array<string>): string {
-  return "[" + joinLinear(items, ",") + "]";
-}
-
-/**
- * jsonQuote writes `s` as a JSON string literal, copying runs that need no escape in one piece
- * (reports can hold megabytes of text; per-character concatenation would be quadratic in GC work).
- */
-export function jsonQuote(s: string): string {
-  const parts = new Array<string>();
-  parts.push("\"");
-  let runStart = 0;
-  const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x20 && c != 0x22 && c != 0x5c) continue;
-    if (i > runStart) parts.push(s.substring(runStart, i));
-    runStart = i + 1;
-    if (c == 0x22) parts.push("\\\"");
-    else if (c == 0x5c) parts.push("\\\\");
-    else if (c == 0x0a) parts.push("\\n");
-    else if (c == 0x0d) parts.push("\\r");
-    else if (c == 0x09) parts.push("\\t");
-    else {
-      const hex = c.toString(16);
-      parts.push("\\u" + "0000".substring(hex.length) + hex);
-    }
-  }
-  if (runStart == 0) return "\"" + s + "\"";
-  if (n > runStart) parts.push(s.substring(runStart, n));
-  parts.push("\"");
-  return joinLinear(parts, "");
+  return "[" + joinStrings(items, ",") + "]";
 }
 
 /** dumpJsonValue writes a value as compact JSON, members in document order (duplicates kept). */

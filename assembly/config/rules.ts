@@ -1,7 +1,7 @@
 // Mapping-rule pieces shared by the static configuration (compile.ts) and porta answers
 // (porta.ts): the method (upper-cased, ANY, HTTP-token check) and the pattern (compiled by
 // pipeline/rules.ts, whose result is only read here).
-import { asciiUpper } from "./ascii";
+import { asciiUpper } from "../util/ascii";
 import { compilePattern, PathPattern } from "../pipeline/rules";
 
 /** CompiledMethod: the upper-cased method, whether it is ANY, and whether it is an HTTP token. */

@@ -1,7 +1,7 @@
 // Upstream URL rules (configuration.md §4): an absolute http/https URL, parsed by hand (no regex,
 // no trap) into the values every call uses: scheme, authority (default port dropped), base path
 // ending in "/", and the query.
-import { asciiLower } from "./ascii";
+import { asciiLower } from "../util/ascii";
 
 /** UrlParts: the derived values, or `error` (the `<why>` of `invalid URL: <why>`). */
 export class UrlParts {

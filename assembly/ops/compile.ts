@@ -3,7 +3,8 @@
 // never parses anything. Every problem is reported with its JSON path; compilation goes on after
 // an error so that one pass finds them all.
 import { JsonKind, JsonValue } from "../config/json";
-import { Diagnostics, indexPath, jsonQuote, memberPath } from "../config/diagnostics";
+import { Diagnostics, indexPath, memberPath } from "../config/diagnostics";
+import { jsonQuote } from "../util/strings";
 import { LOG_INFO } from "../host/log";
 import { compileGlobSet } from "../util/glob";
 import { Op, OpProgram } from "./core";

@@ -1,8 +1,10 @@
 // Reading op parameters at configure time (configuration.md §10): type checks, ranges,
 // enumerations, unknown members. Every problem goes to Diagnostics with its JSON path; a reader
 // returns a usable default after reporting, so compilation continues and finds every problem.
-import { JsonKind, JsonValue } from "../config/json";
-import { Diagnostics, jsonQuote, memberPath } from "../config/diagnostics";
+import { JsonKind, jsonTypeName, JsonValue } from "../config/json";
+import { Diagnostics, memberPath } from "../config/diagnostics";
+import { joinStrings, jsonQuote } from "../util/strings";
+import { asciiLower } from "../util/ascii";
 
 export const E_MISSING: string = "missing required field";
 export const U32_MAX: f64 = 4294967295;
@@ -11,15 +13,7 @@ export const I32_MAX: f64 = 2147483647;
 
 /** typeName: the type names of the diagnostics (`integer` for a number written without fraction/exponent). */
 export function typeName(v: JsonValue | null): string {
-  if (v === null) return "null";
-  switch (v.kind) {
-    case JsonKind.Null: return "null";
-    case JsonKind.Bool: return "boolean";
-    case JsonKind.Number: return v.isInteger ? "integer" : "number";
-    case JsonKind.String: return "string";
-    case JsonKind.Array: return "array";
-    default: return "object";
-  }
+  return v === null ? "null" : jsonTypeName(v);
 }
 
 export function typeError(diag: Diagnostics, path: string, expected: string, got: JsonValue | null): void {
@@ -151,7 +145,7 @@ export function readEnum(v: JsonValue, path: string, diag: Diagnostics, choices:
   }
   const lower = asciiLower(v.str);
   for (let i = 0, n = choices.length; i < n; i++) if (unchecked(choices[i]) == lower) return i;
-  diag.error(path, "invalid value " + jsonQuote(v.str) + " (expected one of " + choices.join(", ") + ")");
+  diag.error(path, "invalid value " + jsonQuote(v.str) + " (expected one of " + joinStrings(choices, ", ") + ")");
   return dflt;
 }
 
@@ -169,19 +163,6 @@ export function readStringList(v: JsonValue | null, path: string, diag: Diagnost
     const it = unchecked(items[i]);
     if (it.kind != JsonKind.String) typeError(diag, path + "[" + i.toString() + "]", "string", it);
     else out.push(it.str);
-  }
-  return out;
-}
-
-/** asciiLower lower-cases A-Z only (locale-free, for enumerated names). */
-export function asciiLower(s: string): string {
-  let out = s;
-  for (let i = 0, n = s.length; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 65 && c <= 90) {
-      out = s.toLowerCase();
-      break;
-    }
   }
   return out;
 }

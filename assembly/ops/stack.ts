@@ -1,10 +1,9 @@
 // Stack ops (operations.md §3.3). Indexes follow Ruby semantics (§2): i ≥ 0 counts from the
 // bottom, i < 0 from the top (-1 is the top); anything outside -len..len-1 fails.
-import { jsonQuote } from "../config/diagnostics";
 import { logAt } from "../host/log";
 import { mask } from "../util/secrets";
 import { chargeChars, MAX_STACK, MAX_VALUE_LENGTH, Op, OpProgram, Run, runProgram } from "./core";
-import { joinStrings } from "./text";
+import { joinStrings, jsonQuote } from "../util/strings";
 
 /** resolveIndex maps a Ruby-style index to 0..len-1, or -1 when out of range. */
 // @ts-ignore: decorator

@@ -3,6 +3,7 @@
 import { BackendConfig, Upstream } from "../config/model";
 import { percentEncodeValue } from "../util/percent";
 import { mask } from "../util/secrets";
+import { joinStrings } from "../util/strings";
 import { ResolvedCredentials } from "./credentials";
 import { UsageList } from "./usage";
 
@@ -52,7 +53,7 @@ export function buildAuthrepPathFrom(prefix: string, upstreamQuery: string, cred
     parts.push("&");
     parts.push(upstreamQuery);
   }
-  return parts.join("");
+  return joinStrings(parts, "");
 }
 
 /** authrepHeaderNames/Values: the call's headers, in the order they are serialised. */
@@ -81,5 +82,5 @@ export function describeUsage(usage: UsageList): string {
   for (let i = 0, n = usage.names.length; i < n; i++) {
     parts.push(unchecked(usage.names[i]) + "=" + unchecked(usage.deltas[i]).toString());
   }
-  return parts.join(", ");
+  return joinStrings(parts, ", ");
 }

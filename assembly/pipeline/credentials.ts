@@ -2,8 +2,7 @@
 // the first source that resolves. The order user_key → app_id → app_key is fixed.
 import { CredentialSource, Credentials, SourceKind } from "../config/model";
 import { runOps } from "../ops/engine";
-import { structuredLookup } from "../ops/lookup";
-import { decodeMetadataNamespace } from "../util/protobuf";
+import { metadataLookup } from "../util/protobuf-lookup";
 import { RequestView } from "./request";
 
 /** ResolvedCredentials: userKey wins; else appId (+ appKey, which may be ""). */
@@ -44,14 +43,13 @@ function lookupSource(src: CredentialSource, req: RequestView): Array<string> | 
     return null;
   }
   lookupName = "";
-  // Filter: path[0] is the metadata namespace, path[1..] the structured path.
+  // Filter: path[0] is the metadata namespace, path[1..] the structured path. The lookup walks
+  // the protobuf bytes in place rather than decoding the namespace (a whole JWT payload).
   const path = src.path;
   if (path.length == 0) return null;
   const bytes = req.metadataBytes();
   if (bytes === null) return null;
-  const tree = decodeMetadataNamespace(bytes, unchecked(path[0]));
-  if (tree === null) return null;
-  return structuredLookup(tree, path.slice(1), keys);
+  return metadataLookup(bytes, path, keys);
 }
 
 /** resolveSources returns the stack of the first source that resolves (non-empty after ops), or null. */

@@ -9,6 +9,7 @@ import { getHeaderValueBytes, replaceHeader, MAP_REQUEST_HEADERS, STATUS_OK } fr
 import { CredentialSource, SourceKind } from "../config/model";
 import { formDecode } from "../util/percent";
 import { decodeUtf8LossyBuffer } from "../util/utf8lossy";
+import { joinStrings } from "../util/strings";
 import { ResolvedCredentials } from "./credentials";
 
 const PATH_KEY = String.UTF8.encode(":path");
@@ -113,7 +114,7 @@ export function removeQueryParams(path: string, names: Array<string>): string {
   const tail = path.substring(end);
   let nonEmpty = false;
   for (let i = 0, n = kept.length; i < n; i++) if (unchecked(kept[i]).length > 0) nonEmpty = true;
-  return nonEmpty ? head + "?" + kept.join("&") + tail : head + tail;
+  return nonEmpty ? head + "?" + joinStrings(kept, "&") + tail : head + tail;
 }
 
 /**

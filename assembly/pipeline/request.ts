@@ -1,7 +1,7 @@
 // The request view (behaviour.md §2 step 0–1, §3, §5.1): everything the pipeline derives from the
 // request headers, read once. Derived values are computed lazily, on first use.
 import { HeaderMap } from "../host/headers";
-import { toLowerAscii, toUpperAscii } from "../util/ascii";
+import { asciiLower, asciiUpper } from "../util/ascii";
 import { formDecode } from "../util/percent";
 import { normalizeRequestPath } from "./rules";
 import { percentEncodeNonVisible } from "../util/percent";
@@ -140,7 +140,7 @@ export function buildRequestView(headers: HeaderMap, metadata: MetadataSource): 
   const path = headers.get(":path");
   if (path === null || path.length == 0) return null;
   const v = new RequestView(headers, metadata);
-  v.method = toUpperAscii(method);
+  v.method = asciiUpper(method);
   v.rawPath = path;
   let scheme = headers.get(":scheme");
   if (scheme === null) {
@@ -148,7 +148,7 @@ export function buildRequestView(headers: HeaderMap, metadata: MetadataSource): 
     const xfp = headers.get("x-forwarded-proto");
     if (xfp !== null) scheme = firstListElement(xfp);
   }
-  v.scheme = scheme === null ? "https" : toLowerAscii(scheme);
+  v.scheme = scheme === null ? "https" : asciiLower(scheme);
   const authority = headers.get(":authority");
   v.authority = normalizeAuthority(authority === null ? "" : authority, v.scheme);
   return v;
@@ -161,7 +161,7 @@ function firstListElement(v: string): string {
 
 /** normalizeAuthority lower-cases and drops the scheme's default port (§3). */
 export function normalizeAuthority(authority: string, scheme: string): string {
-  const a = toLowerAscii(authority);
+  const a = asciiLower(authority);
   if (scheme == "http" && a.endsWith(":80")) return stripPort(a, 3);
   if (scheme == "https" && a.endsWith(":443")) return stripPort(a, 4);
   return a;

@@ -49,7 +49,7 @@ function collapseSlashes(s: string): string {
     i++;
   }
   if (runStart < n) parts.push(s.substring(runStart, n));
-  return parts.join("");
+  return joinStrings(parts, "");
 }
 
 /**
@@ -60,9 +60,10 @@ let ANCHORED: bool = false;
 function parseElements(s: string, allowAnchor: bool): Array<PatternElement> | null {
   const els = new Array<PatternElement>();
   const n = s.length;
-  let lit = "";
+  // The literal being built is s[litStart, i), preceded by `pending` when escapes were cut out
+  // of it; most literals have no escape and become one substring.
   let litStart = 0;
-  let litParts = new Array<string>();
+  let pending: string | null = null;
   ANCHORED = false;
   let i = 0;
   while (i < n) {
@@ -70,8 +71,7 @@ function parseElements(s: string, allowAnchor: bool): Array<PatternElement> | nu
     if (c == 92 /* \ */ && i + 1 < n) {
       const d = s.charCodeAt(i + 1);
       if (d == 36 || d == 42 || d == 92) {
-        if (litStart < i) litParts.push(s.substring(litStart, i));
-        litParts.push(String.fromCharCode(d));
+        pending = literalUpTo(pending, s, litStart, i).concat(String.fromCharCode(d));
         i += 2;
         litStart = i;
         continue;
@@ -80,18 +80,15 @@ function parseElements(s: string, allowAnchor: bool): Array<PatternElement> | nu
       continue;
     }
     if (c == 36 /* $ */ && allowAnchor && i == n - 1) {
-      if (litStart < i) litParts.push(s.substring(litStart, i));
+      if (litStart < i) pending = literalUpTo(pending, s, litStart, i);
       litStart = n;
       ANCHORED = true;
       i++;
       continue;
     }
     if (c == 123 /* { */ || c == 42 /* * */) {
-      if (litStart < i) litParts.push(s.substring(litStart, i));
-      if (litParts.length > 0) {
-        els.push(new PatternElement(ElementKind.Literal, litParts.join("")));
-        litParts = new Array<string>();
-      }
+      if (pending !== null || litStart < i) els.push(new PatternElement(ElementKind.Literal, literalUpTo(pending, s, litStart, i)));
+      pending = null;
       if (c == 42) {
         els.push(new PatternElement(ElementKind.Wildcard, "*"));
         i++;
@@ -107,10 +104,14 @@ function parseElements(s: string, allowAnchor: bool): Array<PatternElement> | nu
     }
     i++;
   }
-  if (litStart < n) litParts.push(s.substring(litStart, n));
-  if (litParts.length > 0) els.push(new PatternElement(ElementKind.Literal, litParts.join("")));
-  lit = "";
+  if (pending !== null || litStart < n) els.push(new PatternElement(ElementKind.Literal, literalUpTo(pending, s, litStart, n)));
   return els;
+}
+
+/** literalUpTo: `pending` (text cut before an escape, or null) followed by s[from, to). */
+function literalUpTo(pending: string | null, s: string, from: i32, to: i32): string {
+  const tail = from < to ? s.substring(from, to) : "";
+  return pending === null ? tail : pending.concat(tail);
 }
 
 export function compilePattern(source: string): PatternCompileResult {
@@ -313,7 +314,7 @@ export function removeDotSegments(path: string): string {
     out.push(seg);
     trailing = false;
   }
-  let r = (leading ? "/" : "") + out.join("/");
+  let r = (leading ? "/" : "") + joinStrings(out, "/");
   if (trailing && out.length > 0) r += "/";
   return r;
 }
@@ -324,6 +325,7 @@ export function normalizeRequestPath(path: string): string {
 }
 
 import { percentEncodeNonVisible } from "../util/percent";
+import { joinStrings } from "../util/strings";
 function percentEncodeNonVisibleLocal(s: string): string {
   return percentEncodeNonVisible(s);
 }

@@ -2,7 +2,7 @@
 // porta-answer reader to vitest. Every export returns a JSON report string so tests compare data,
 // and an abort surfaces as a JS error, which is how the tests prove that no input traps.
 import { JsonKind, JsonValue, parseJsonBytes, parseJsonString, JSON_MAX_DEPTH } from "../config/json";
-import { jsonQuote } from "../config/report";
+import { jsonQuote } from "../util/strings";
 import { dumpJsonValue, dumpResult, reportConfig, reportPorta } from "../config/report";
 import { compileConfig } from "../config/compile";
 import { Diagnostics } from "../config/diagnostics";
@@ -80,4 +80,17 @@ export function compileServiceCount(json: string): i32 {
   const diag = new Diagnostics();
   const config = compileConfig(String.UTF8.encode(json), diag);
   return config == null ? -diag.errors.length : config.services.length;
+}
+
+/** compileServiceCountBytes is compileServiceCount for raw bytes (for benchmarks: no string conversion). */
+export function compileServiceCountBytes(bytes: ArrayBuffer): i32 {
+  const diag = new Diagnostics();
+  const config = compileConfig(bytes, diag);
+  return config == null ? -diag.errors.length : config.services.length;
+}
+
+/** parseJsonNodeCountBytes is parseJsonNodeCount for raw bytes (for benchmarks: reading alone, without compiling). */
+export function parseJsonNodeCountBytes(bytes: ArrayBuffer): i32 {
+  const v = parseJsonBytes(bytes).value;
+  return v == null ? -1 : countNodes(v);
 }

@@ -2,14 +2,15 @@
 // and the protobuf decoders to vitest and to the CLI's `trace` command. Inputs and outputs are
 // JSON strings; an abort surfaces as a JS error, which is how tests prove that no input traps.
 import { JsonKind, JsonValue, parseJsonString } from "../config/json";
-import { Diagnostics, jsonQuote } from "../config/diagnostics";
+import { Diagnostics } from "../config/diagnostics";
 import { dumpJsonValue } from "../config/report";
 import { compileOps, OpProgram, runOps, traceOps as traceProgram } from "../ops/engine";
 import { structuredLookup } from "../ops/lookup";
-import { joinStrings, quoteJson } from "../ops/text";
+import { joinStrings, jsonQuote } from "../util/strings";
 import { compileGlobSet } from "../util/glob";
 import { decodeBase64 } from "../util/base64";
 import { decodeMetadataNamespace, decodeStruct } from "../util/protobuf";
+import { metadataLookup } from "../util/protobuf-lookup";
 
 // Test inputs (a stack, a pattern list) may be large; nesting is what the depth limit guards.
 const INPUT_DEPTH: i32 = 64;
@@ -48,7 +49,7 @@ function readStrings(json: string): Array<string> | null {
 function stringsJson(s: Array<string> | null): string {
   if (s === null) return "null";
   const parts = new Array<string>(s.length);
-  for (let i = 0, n = s.length; i < n; i++) parts[i] = quoteJson(s[i]);
+  for (let i = 0, n = s.length; i < n; i++) parts[i] = jsonQuote(s[i]);
   return "[" + joinStrings(parts, ",") + "]";
 }
 
@@ -166,6 +167,14 @@ export function filterLookup(bytes: ArrayBuffer, pathJson: string, keysJson: str
   const tree: JsonValue | null = decodeMetadataNamespace(bytes, path[0]);
   if (tree === null) return "null";
   return stringsJson(structuredLookup(tree, path.slice(1), keys));
+}
+
+/** metadataLookupBytes is the `filter` source as the filter runs it: the lookup walks the protobuf bytes in place. */
+export function metadataLookupBytes(bytes: ArrayBuffer, pathJson: string, keysJson: string): string {
+  const path = readStrings(pathJson);
+  const keys = readStrings(keysJson);
+  if (path === null || keys === null) return "null";
+  return stringsJson(metadataLookup(bytes, path, keys));
 }
 
 /** base64Probe decodes with the chosen alphabet; returns the hex of the bytes, or "null". */

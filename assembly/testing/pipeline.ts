@@ -9,7 +9,7 @@ import { MappingRule } from "../config/model";
 import { ruleMatches } from "../pipeline/usage";
 import { percentEncodeValue } from "../util/percent";
 import { classifyAnswer, parseStatus, verdictStatus, verdictText } from "../pipeline/verdict";
-import { toUpperAscii } from "../util/ascii";
+import { asciiUpper } from "../util/ascii";
 
 function view(method: string, path: string): HeaderMap {
   return new HeaderMap(serializePairs([":method", ":path"], [method, path]));
@@ -21,7 +21,7 @@ export function matchRule(ruleMethod: string, pattern: string, method: string, p
   const p = c.pattern;
   if (p === null) return -1;
   const rule = new MappingRule();
-  rule.method = toUpperAscii(ruleMethod);
+  rule.method = asciiUpper(ruleMethod);
   rule.anyMethod = rule.method == "ANY";
   rule.pattern = p;
   const v = buildRequestView(view(method, path), new NoMetadata());

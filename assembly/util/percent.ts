@@ -1,6 +1,7 @@
 // Percent-encoding and application/x-www-form-urlencoded decoding (behaviour.md §4.1, §5.1, §6).
 // Every function returns its input unchanged (no allocation) when nothing needs encoding.
 import { decodeUtf8Lossy } from "./utf8lossy";
+import { joinStrings } from "./strings";
 
 // @ts-ignore: decorator
 @lazy const HEX_UPPER = "0123456789ABCDEF";
@@ -77,7 +78,7 @@ function encodeWith(s: string, strict: bool): string {
     runStart = i;
   }
   if (runStart < n) parts.push(s.substring(runStart, n));
-  return parts.join("");
+  return joinStrings(parts, "");
 }
 
 /**

@@ -1,29 +1,50 @@
 // Guest linear memory access for host functions (reference/proxy-wasm-host.md §2).
-// - Every read/write re-creates its view: a call into the guest (malloc) may grow memory and
-//   detach the previous ArrayBuffer.
+// - The byte view of the memory is cached and re-created only when the memory grew: growing
+//   detaches the previous ArrayBuffer, which leaves the cached view with length 0. A call into the
+//   guest (malloc) may grow it, so every access goes through view().
 // - Out-of-bounds ranges are reported (InvalidMemoryAccess), never thrown.
 // - Variable-size results use the exact-size malloc protocol: size 0 → no malloc, ptr=0,size=0.
 
 import { WasmResult } from "./enums.js";
+import { headerPairsByteLength, writeHeaderPairs, deserializeHeaderPairsAt, type HeaderPair } from "./pairs.js";
+import { decodeUtf8, utf8Length, writeUtf8 } from "./utf8.js";
 
-const UTF8_DECODER = new TextDecoder();
+const NO_BYTES = new Uint8Array(0);
 
 export class GuestMemory {
   private memory: WebAssembly.Memory | null = null;
+  private u8: Uint8Array = NO_BYTES;
+  private dv: DataView = new DataView(NO_BYTES.buffer);
+  /** a shared memory grows without detaching: its view is re-created on every access */
+  private shared = false;
 
   /** allocate is the guest's `malloc` (or `proxy_on_memory_allocate`), called with exactly `size`. */
   constructor(private readonly allocate: (size: number) => number) {}
 
   attach(memory: WebAssembly.Memory): void {
     this.memory = memory;
+    this.shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+    this.refresh();
   }
 
   get attached(): boolean {
     return this.memory !== null;
   }
 
+  /** view: the current bytes of the memory (re-created after a growth detached the old buffer). */
+  private view(): Uint8Array {
+    if ((this.u8.byteLength === 0 || this.shared) && this.memory) this.refresh();
+    return this.u8;
+  }
+
+  private refresh(): void {
+    const buf = this.memory!.buffer;
+    this.u8 = new Uint8Array(buf);
+    this.dv = new DataView(buf);
+  }
+
   get byteLength(): number {
-    return this.memory ? this.memory.buffer.byteLength : 0;
+    return this.view().byteLength;
   }
 
   get pages(): number {
@@ -31,7 +52,7 @@ export class GuestMemory {
   }
 
   inBounds(ptr: number, size: number): boolean {
-    return ptr >= 0 && size >= 0 && ptr + size <= this.byteLength;
+    return ptr >= 0 && size >= 0 && ptr + size <= this.view().byteLength;
   }
 
   /** read copies [ptr, ptr+size) or returns null when out of bounds. */
@@ -40,32 +61,44 @@ export class GuestMemory {
     size >>>= 0;
     if (size === 0) return new Uint8Array(0);
     if (!this.memory || !this.inBounds(ptr, size)) return null;
-    return new Uint8Array(this.memory.buffer, ptr, size).slice();
+    return this.u8.slice(ptr, ptr + size);
   }
 
   readString(ptr: number, size: number): string | null {
-    const bytes = this.read(ptr, size);
-    return bytes === null ? null : UTF8_DECODER.decode(bytes);
+    ptr >>>= 0;
+    size >>>= 0;
+    if (size === 0) return "";
+    if (!this.memory || !this.inBounds(ptr, size)) return null;
+    return decodeUtf8(this.u8, ptr, ptr + size);
+  }
+
+  /** readPairs decodes a header-pairs buffer in place (malformed → []), null when out of bounds. */
+  readPairs(ptr: number, size: number): HeaderPair[] | null {
+    ptr >>>= 0;
+    size >>>= 0;
+    if (size === 0) return [];
+    if (!this.memory || !this.inBounds(ptr, size)) return null;
+    return deserializeHeaderPairsAt(this.u8, ptr, size);
   }
 
   writeU32(ptr: number, value: number): boolean {
     ptr >>>= 0;
     if (!this.memory || !this.inBounds(ptr, 4)) return false;
-    new DataView(this.memory.buffer).setUint32(ptr, value >>> 0, true);
+    this.dv.setUint32(ptr, value >>> 0, true);
     return true;
   }
 
   writeU64(ptr: number, value: bigint): boolean {
     ptr >>>= 0;
     if (!this.memory || !this.inBounds(ptr, 8)) return false;
-    new DataView(this.memory.buffer).setBigUint64(ptr, BigInt.asUintN(64, value), true);
+    this.dv.setBigUint64(ptr, BigInt.asUintN(64, value), true);
     return true;
   }
 
   writeBytes(ptr: number, bytes: Uint8Array): boolean {
     ptr >>>= 0;
     if (!this.memory || !this.inBounds(ptr, bytes.length)) return false;
-    new Uint8Array(this.memory.buffer, ptr, bytes.length).set(bytes);
+    this.u8.set(bytes, ptr);
     return true;
   }
 
@@ -74,18 +107,51 @@ export class GuestMemory {
    * copy, then write the u32 pointer and size at the two return addresses.
    */
   returnBytes(retPtrPtr: number, retSizePtr: number, bytes: Uint8Array): WasmResult {
+    const ptr = this.allocateResult(retPtrPtr, retSizePtr, bytes.length);
+    if (ptr <= 0) return ptr === 0 ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
+    this.u8.set(bytes, ptr);
+    return this.finishResult(retPtrPtr, retSizePtr, ptr, bytes.length);
+  }
+
+  /** returnString: returnBytes of the UTF-8 encoding of `s`, encoded straight into guest memory. */
+  returnString(retPtrPtr: number, retSizePtr: number, s: string): WasmResult {
+    const len = utf8Length(s);
+    const ptr = this.allocateResult(retPtrPtr, retSizePtr, len);
+    if (ptr <= 0) return ptr === 0 ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
+    writeUtf8(s, this.u8, ptr);
+    return this.finishResult(retPtrPtr, retSizePtr, ptr, len);
+  }
+
+  /** returnPairs: returnBytes of serializeHeaderPairs(pairs), serialized straight into guest memory. */
+  returnPairs(retPtrPtr: number, retSizePtr: number, pairs: ReadonlyArray<readonly [string, string]>): WasmResult {
+    const len = headerPairsByteLength(pairs);
+    const ptr = this.allocateResult(retPtrPtr, retSizePtr, len);
+    if (ptr <= 0) return ptr === 0 ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
+    writeHeaderPairs(pairs, this.u8, ptr);
+    return this.finishResult(retPtrPtr, retSizePtr, ptr, len);
+  }
+
+  /**
+   * allocateResult: the first half of the protocol. Returns the guest pointer of `len` bytes
+   * (the view is then current), 0 when len is 0 (both return slots written with 0), or -1 for
+   * InvalidMemoryAccess.
+   */
+  private allocateResult(retPtrPtr: number, retSizePtr: number, len: number): number {
     retPtrPtr >>>= 0;
     retSizePtr >>>= 0;
-    if (!this.inBounds(retPtrPtr, 4) || !this.inBounds(retSizePtr, 4)) return WasmResult.InvalidMemoryAccess;
-    if (bytes.length === 0) {
+    if (!this.inBounds(retPtrPtr, 4) || !this.inBounds(retSizePtr, 4)) return -1;
+    if (len === 0) {
       this.writeU32(retPtrPtr, 0);
       this.writeU32(retSizePtr, 0);
-      return WasmResult.Ok;
+      return 0;
     }
-    const ptr = this.allocate(bytes.length) >>> 0;
-    if (ptr === 0 || !this.inBounds(ptr, bytes.length)) return WasmResult.InvalidMemoryAccess;
-    this.writeBytes(ptr, bytes);
-    if (!this.writeU32(retPtrPtr, ptr) || !this.writeU32(retSizePtr, bytes.length)) return WasmResult.InvalidMemoryAccess;
+    const ptr = this.allocate(len) >>> 0;
+    if (ptr === 0 || !this.inBounds(ptr, len)) return -1;
+    return ptr;
+  }
+
+  private finishResult(retPtrPtr: number, retSizePtr: number, ptr: number, len: number): WasmResult {
+    if (!this.writeU32(retPtrPtr, ptr) || !this.writeU32(retSizePtr, len)) return WasmResult.InvalidMemoryAccess;
     return WasmResult.Ok;
   }
 }

@@ -3,41 +3,77 @@
 // Envoy parses an inconsistent buffer silently as an empty map (no error status); the
 // deserializer below does the same and reports the inconsistency only through `valid`.
 
+import { decodeUtf8, utf8Length, writeUtf8 } from "./utf8.js";
+
 export type HeaderPair = [string, string];
 export type BytePair = [Uint8Array, Uint8Array];
-
-const UTF8_ENCODER = new TextEncoder();
-const UTF8_DECODER = new TextDecoder();
 
 /** Envoy's limits for a pairs buffer coming from the module (cpp-host pairs_util). */
 export const MAX_PAIRS = 1024;
 export const MAX_PAIRS_BYTES = 1024 * 1024;
 
-function toBytes(v: string | Uint8Array): Uint8Array {
-  return typeof v === "string" ? UTF8_ENCODER.encode(v) : v;
+type PairItem = string | Uint8Array;
+type PairList = ReadonlyArray<readonly [PairItem, PairItem]>;
+
+function itemLength(v: PairItem): number {
+  return typeof v === "string" ? utf8Length(v) : v.length;
+}
+
+function writeItem(v: PairItem, dst: Uint8Array, off: number): number {
+  if (typeof v === "string") return writeUtf8(v, dst, off);
+  dst.set(v, off);
+  return off + v.length;
+}
+
+/** headerPairsByteLength: the size serializeHeaderPairs / writeHeaderPairs produce for `pairs`. */
+export function headerPairsByteLength(pairs: PairList): number {
+  if (pairs.length === 0) return 0;
+  let size = 4;
+  for (let i = 0; i < pairs.length; i++) {
+    const p = pairs[i]!;
+    size += 10 + itemLength(p[0]) + itemLength(p[1]);
+  }
+  return size;
+}
+
+/**
+ * writeHeaderPairs encodes non-empty `pairs` into `dst` at `off` (sized with
+ * headerPairsByteLength); the NUL terminators are written, so `dst` need not be zeroed.
+ */
+export function writeHeaderPairs(pairs: PairList, dst: Uint8Array, off: number): void {
+  const n = pairs.length;
+  let sizes = off + 4;
+  let data = sizes + n * 8;
+  writeU32le(dst, off, n);
+  for (let i = 0; i < n; i++) {
+    const p = pairs[i]!;
+    const k = data;
+    data = writeItem(p[0], dst, data);
+    writeU32le(dst, sizes, data - k);
+    dst[data++] = 0;
+    const v = data;
+    data = writeItem(p[1], dst, data);
+    writeU32le(dst, sizes + 4, data - v);
+    dst[data++] = 0;
+    sizes += 8;
+  }
+}
+
+function writeU32le(dst: Uint8Array, off: number, v: number): void {
+  dst[off] = v & 0xff;
+  dst[off + 1] = (v >>> 8) & 0xff;
+  dst[off + 2] = (v >>> 16) & 0xff;
+  dst[off + 3] = v >>> 24;
+}
+
+function readU32le(src: Uint8Array, off: number): number {
+  return (src[off]! | (src[off + 1]! << 8) | (src[off + 2]! << 16) | (src[off + 3]! << 24)) >>> 0;
 }
 
 /** serializeHeaderPairs encodes pairs; an empty list encodes as zero bytes (as Envoy returns it). */
-export function serializeHeaderPairs(pairs: ReadonlyArray<readonly [string | Uint8Array, string | Uint8Array]>): Uint8Array {
-  if (pairs.length === 0) return new Uint8Array(0);
-  const encoded = pairs.map(([k, v]) => [toBytes(k), toBytes(v)] as const);
-  let size = 4;
-  for (const [k, v] of encoded) size += 8 + k.length + 1 + v.length + 1;
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, encoded.length, true);
-  let off = 4;
-  for (const [k, v] of encoded) {
-    view.setUint32(off, k.length, true);
-    view.setUint32(off + 4, v.length, true);
-    off += 8;
-  }
-  for (const [k, v] of encoded) {
-    out.set(k, off);
-    off += k.length + 1;
-    out.set(v, off);
-    off += v.length + 1;
-  }
+export function serializeHeaderPairs(pairs: PairList): Uint8Array {
+  const out = new Uint8Array(headerPairsByteLength(pairs));
+  if (out.length > 0) writeHeaderPairs(pairs, out, 0);
   return out;
 }
 
@@ -77,7 +113,40 @@ export function deserializeHeaderPairsBytes(buf: Uint8Array): DeserializedPairs 
   return { pairs, valid: true };
 }
 
+/**
+ * deserializeHeaderPairsAt decodes the pairs buffer at [off, off+len) of `src` straight to
+ * strings (no intermediate copies), with the same rules as deserializeHeaderPairsBytes:
+ * a malformed buffer reads as an empty map.
+ */
+export function deserializeHeaderPairsAt(src: Uint8Array, off: number, len: number): HeaderPair[] {
+  if (len === 0) return [];
+  if (len === 1 && src[off] === 0) return [];
+  if (len < 4 || len > MAX_PAIRS_BYTES) return [];
+  const end = off + len;
+  const n = readU32le(src, off);
+  if (n > MAX_PAIRS) return [];
+  let sizesOff = off + 4;
+  let dataOff = sizesOff + n * 8;
+  if (dataOff > end) return [];
+  const pairs: HeaderPair[] = [];
+  for (let i = 0; i < n; i++) {
+    const klen = readU32le(src, sizesOff);
+    const vlen = readU32le(src, sizesOff + 4);
+    sizesOff += 8;
+    if (dataOff + klen + 1 + vlen + 1 > end) return [];
+    const kEnd = dataOff + klen;
+    if (src[kEnd] !== 0) return [];
+    const vStart = kEnd + 1;
+    const vEnd = vStart + vlen;
+    if (src[vEnd] !== 0) return [];
+    pairs.push([decodeUtf8(src, dataOff, kEnd), decodeUtf8(src, vStart, vEnd)]);
+    dataOff = vEnd + 1;
+  }
+  if (dataOff !== end) return [];
+  return pairs;
+}
+
 /** deserializeHeaderPairs decodes a pairs buffer to UTF-8 strings; malformed → []. */
 export function deserializeHeaderPairs(buf: Uint8Array): HeaderPair[] {
-  return deserializeHeaderPairsBytes(buf).pairs.map(([k, v]) => [UTF8_DECODER.decode(k), UTF8_DECODER.decode(v)]);
+  return deserializeHeaderPairsAt(buf, 0, buf.length);
 }

@@ -1,8 +1,8 @@
 // The backend (apisonator) simulator: a real HTTP server on 127.0.0.1 plus an in-process API for
 // tests (counters, application state, received requests, reports, injectable clock).
-import { type IncomingMessage, STATUS_CODES, type Server, type ServerResponse, createServer } from "node:http";
+import { type IncomingMessage, STATUS_CODES, type ServerResponse, createServer } from "node:http";
 import type { Duplex } from "node:stream";
-import type { AddressInfo } from "node:net";
+import { HttpListener } from "../http/server.js";
 import { type Seed, seedFromFile, seedFromObject } from "../seed/seed.js";
 import { type BackendRequest, type BackendResponse, handleBackendRequest } from "./listener.js";
 import { type Clock, type Period, systemClock } from "./periods.js";
@@ -53,8 +53,7 @@ export class BackendSimulator {
   private readonly seedSource: BackendSimulatorOptions["seed"];
   private queue: ReportJob[] = [];
   private pendingFlush: Promise<void> | null = null;
-  private server: Server | null = null;
-  private _url = "";
+  private readonly listener = new HttpListener();
 
   constructor(private readonly options: BackendSimulatorOptions = {}) {
     this.seedSource = options.seed;
@@ -64,35 +63,22 @@ export class BackendSimulator {
 
   /** Base URL (`http://127.0.0.1:<port>/`) once started. */
   get url(): string {
-    return this._url;
+    return this.listener.url;
   }
 
-  async start(): Promise<string> {
-    if (this.server) return this._url;
-    const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, insecureHTTPParser: true }, (req, res) => this.onRequest(req, res));
-    server.keepAliveTimeout = 5000;
-    server.on("clientError", (e: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) =>
-      this.onClientError(e, socket),
-    );
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    this.server = server;
-    const addr = server.address() as AddressInfo;
-    this._url = `http://${addr.address}:${addr.port}/`;
-    return this._url;
+  start(): Promise<string> {
+    return this.listener.start(() => {
+      const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, insecureHTTPParser: true }, (req, res) => this.onRequest(req, res));
+      server.keepAliveTimeout = 5000;
+      server.on("clientError", (e: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) =>
+        this.onClientError(e, socket),
+      );
+      return server;
+    }, this.options.port, this.options.host);
   }
 
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = null;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 
   /** Answers one request in-process (no socket); recorded like a network request. */

@@ -2,6 +2,10 @@
 // of the gateway sees exactly what passed the filter.
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { closeServer, listen } from "../http/server.js";
+
+// The gateway starts and stops its own listener with the same helpers.
+export { closeServer, listen };
 
 export interface EchoUpstream {
   url: string;
@@ -32,19 +36,4 @@ export async function startEchoUpstream(port = 0, host = "127.0.0.1"): Promise<E
     server,
     close: () => closeServer(server),
   };
-}
-
-export function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-}
-
-export function closeServer(server: Server): Promise<void> {
-  server.closeAllConnections();
-  return new Promise<void>((resolve) => server.close(() => resolve()));
 }

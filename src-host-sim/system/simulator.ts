@@ -2,9 +2,9 @@
 //   GET /admin/api/services/<id>/proxy/configs/<environment>/latest.json?access_token=…
 // with a proxy-config document built from the seed (reference/3scale-backend.md §4), plus test
 // knobs: forced status, delay, malformed body, request log.
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { loadSeed } from "../backend/simulator.js";
+import { HttpListener } from "../http/server.js";
 import type { BackendStore, Service } from "../backend/store.js";
 import type { Seed, SeedAccessToken } from "../seed/seed.js";
 
@@ -179,15 +179,14 @@ export class SystemSimulator {
   readonly requests: SystemRequest[] = [];
   fault: SystemFault = {};
   private seed: Seed;
-  private server: Server | null = null;
-  private _url = "";
+  private readonly listener = new HttpListener();
 
   constructor(private readonly options: SystemSimulatorOptions = {}) {
     this.seed = loadSeed(options.seed);
   }
 
   get url(): string {
-    return this._url;
+    return this.listener.url;
   }
 
   get store(): BackendStore {
@@ -208,28 +207,12 @@ export class SystemSimulator {
     this.seed = { store, accessTokens: this.seed.accessTokens };
   }
 
-  async start(): Promise<string> {
-    if (this.server) return this._url;
-    const server = createServer((req, res) => this.onRequest(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.options.port ?? 0, this.options.host ?? "127.0.0.1", () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
-    this.server = server;
-    const addr = server.address() as AddressInfo;
-    this._url = `http://${addr.address}:${addr.port}/`;
-    return this._url;
+  start(): Promise<string> {
+    return this.listener.start(() => createServer((req, res) => this.onRequest(req, res)), this.options.port, this.options.host);
   }
 
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = null;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 
   reset(): void {

@@ -3,9 +3,10 @@
 // forwards every call over real HTTP to the 3scale backend simulator on 127.0.0.1. The cluster can
 // be switched to an outage: connection refused, 5xx, or no answer at all (the call times out on
 // the virtual clock).
-import { request, createServer } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect } from "vitest";
+import { forward } from "../support/forward.js";
 import { BackendSimulator, ManualClock } from "../../src-host-sim/backend/index.js";
 import {
   ProxyWasmSimulator, SharedDataStore, VirtualClock, type ClusterBehavior, type HttpCallRequest, type HttpCallResponseInit, type StreamOptions,
@@ -79,28 +80,6 @@ export function filterConfig(url: string, cache: CacheSettings | null, failureMo
       },
     ],
   };
-}
-
-/** forward sends one call to `base` over a real socket: method, :path byte for byte, headers, body. */
-export function forward(base: string, call: HttpCallRequest): Promise<HttpCallResponseInit | "fail"> {
-  const u = new URL(base);
-  const headers: Record<string, string> = {};
-  for (const [k, v] of call.headers) if (!k.startsWith(":")) headers[k] = v;
-  if (call.body.length > 0) headers["content-length"] = String(call.body.length);
-  return new Promise((resolve) => {
-    const req = request({ host: u.hostname, port: u.port, method: call.method, path: call.path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const out: Array<[string, string]> = [];
-        for (let i = 0; i < res.rawHeaders.length; i += 2) out.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
-        resolve({ status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks) });
-      });
-    });
-    req.on("error", () => resolve("fail"));
-    if (call.body.length > 0) req.write(call.body);
-    req.end();
-  });
 }
 
 /** closedPort: a 127.0.0.1 port nothing listens on (connection refused). */

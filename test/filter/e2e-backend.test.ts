@@ -1,11 +1,10 @@
 // End to end over 127.0.0.1: the product module in the host simulator, whose backend cluster is an
 // async handler doing real HTTP to the 3scale backend simulator. An application limited to 3 hits
 // per minute gets 200, 200, 200, 429.
-import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { BackendSimulator, ManualClock } from "../../src-host-sim/backend/index.js";
-import type { HttpCallRequest, HttpCallResponseInit } from "../../src-host-sim/index.js";
 import { config, requestHeaders, startFilter } from "./harness.js";
+import { forward } from "../support/forward.js";
 
 const CLUSTER = "backend";
 
@@ -23,26 +22,6 @@ function seed() {
       },
     ],
   };
-}
-
-/** forward sends the call to `base` over a real socket, the :path byte for byte. */
-function forward(base: string, call: HttpCallRequest): Promise<HttpCallResponseInit | "fail"> {
-  const u = new URL(base);
-  const headers: Record<string, string> = {};
-  for (const [k, v] of call.headers) if (!k.startsWith(":")) headers[k] = v;
-  return new Promise((resolve) => {
-    const req = request({ host: u.hostname, port: u.port, method: call.method, path: call.path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const out: Array<[string, string]> = [];
-        for (let i = 0; i < res.rawHeaders.length; i += 2) out.push([res.rawHeaders[i]!.toLowerCase(), res.rawHeaders[i + 1]!]);
-        resolve({ status: res.statusCode ?? 0, headers: out, body: Buffer.concat(chunks) });
-      });
-    });
-    req.on("error", () => resolve("fail"));
-    req.end();
-  });
 }
 
 let backend: BackendSimulator | null = null;

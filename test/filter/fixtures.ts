@@ -1,31 +1,7 @@
 // Credential configurations of configuration.md §13 and the compose example of behaviour.md §10.2,
 // as JSON objects.
 import { Json } from "./harness.js";
-
-export const BASIC_SIMPLE_OPS = [
-  { split: { separator: " ", max: 2 } },
-  { length: { min: 2 } },
-  { drop: { head: 1 } },
-  "base64_urlsafe",
-  { split: { max: 2 } },
-];
-
-export const BASIC_EXTENDED_OPS = [
-  { split: { separator: " ", max: 2 } },
-  { length: { min: 2 } },
-  "reverse",
-  { glob: ["Basic"] },
-  { drop: { tail: 1 } },
-  "base64_urlsafe",
-  { split: { max: 2 } },
-  {
-    test: {
-      if: { length: { min: 2 } },
-      then: [{ strlen: { max: 63 } }, { or: [{ strlen: { min: 1 } }, { drop: { tail: 1 } }] }],
-    },
-  },
-  { assert: [{ and: ["reverse", { or: [{ strlen: { min: 8 } }, { glob: ["aladdin", "admin"] }] }] }] },
-];
+import { BASIC_EXTENDED_OPS, BASIC_SIMPLE_OPS } from "../support/basic-auth-ops.js";
 
 export const CREDENTIALS: Record<string, Json> = {
   userKeyQueryThenHeader: {

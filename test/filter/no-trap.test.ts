@@ -3,17 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { pipelineEntry } from "./pipeline-entry.js";
 import { config, send, startFilter } from "./harness.js";
+import { Prng } from "../support/prng.js";
 
-/** mulberry32: a small deterministic PRNG, so a failure is reproducible. */
+/** rng: a deterministic generator of floats in [0, 1), so a failure is reproducible. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.next();
 }
 
 const ALPHABET = ["/", "{", "}", "*", "$", "\\", "?", "&", "=", "%", "+", ".", "..", "a", "b", "1", "#", " ", "\u00e9", "\ud83d\ude00", "\ud800", "%zz", "%4", "//"];

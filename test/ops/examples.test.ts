@@ -1,20 +1,7 @@
 // The worked examples of operations.md §6 and configuration.md §13.3, §13.4, §13.6.
 import { describe, expect, it } from "vitest";
 import { fresh } from "./harness.js";
-
-const basicSimple = [{ split: { separator: " ", max: 2 } }, { length: { min: 2 } }, { drop: { head: 1 } }, "base64_urlsafe", { split: { max: 2 } }];
-
-const basicExtended = [
-  { split: { separator: " ", max: 2 } },
-  { length: { min: 2 } },
-  "reverse",
-  { glob: ["Basic"] },
-  { drop: { tail: 1 } },
-  "base64_urlsafe",
-  { split: { max: 2 } },
-  { test: { if: { length: { min: 2 } }, then: [{ strlen: { max: 63 } }, { or: [{ strlen: { min: 1 } }, { drop: { tail: 1 } }] }] } },
-  { assert: [{ and: ["reverse", { or: [{ strlen: { min: 8 } }, { glob: ["aladdin", "admin"] }] }] }] },
-];
+import { BASIC_EXTENDED_OPS as basicExtended, BASIC_SIMPLE_OPS as basicSimple } from "../support/basic-auth-ops.js";
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 

@@ -4,31 +4,10 @@
 // P's output), and leave memory bounded.
 import { describe, expect, it } from "vitest";
 import { fresh, type PipelineResult } from "./harness.js";
+import { Prng } from "../support/prng.js";
 
-/** mulberry32: small, fast, seedable. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Gen {
-  constructor(private readonly r: () => number) {}
-  int(n: number): number {
-    return Math.floor(this.r() * n);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-  chance(p: number): boolean {
-    return this.r() < p;
-  }
-
+/** Gen: random op-engine inputs and programs on top of the seeded PRNG (int, pick, chance). */
+class Gen extends Prng {
   text(maxLen: number): string {
     const alphabet = ["a", "b", ":", " ", "-", "_", "=", "/", "+", "é", "😀", "\n", "*", "?", "{", "}", '"', "[", "]", "0", "1", "Y", "Q"];
     let s = "";
@@ -109,7 +88,7 @@ function checkShape(r: PipelineResult): void {
 describe("generated pipelines", () => {
   it.each([1, 2, 3, 4, 5])("seed %i: 2,000 random pipelines × random inputs never trap and obey the algebra", async (seed) => {
     const inst = await fresh();
-    const g = new Gen(prng(seed * 7919));
+    const g = new Gen(seed * 7919);
     let succeeded = 0;
     for (let i = 0; i < 2000; i++) {
       const program = g.ops(0);
@@ -132,7 +111,7 @@ describe("generated pipelines", () => {
 
   it("random pipelines on 16 KiB inputs never trap and memory stays bounded", async () => {
     const inst = await fresh();
-    const g = new Gen(prng(424242));
+    const g = new Gen(424242);
     const base = g.text(64);
     for (let i = 0; i < 300; i++) {
       const big = base.repeat(256 + g.int(256)).slice(0, 16384);

@@ -1,10 +1,10 @@
-// String building without the standard library's traps for the unwary: with the product's
-// `--shrinkLevel 1`, `Array<string>#join` falls back to a generic routine that concatenates
-// pair by pair, which is quadratic (64 KiB of pieces took seconds). joinStrings measures first,
-// allocates once and copies.
-import { newString } from "../util/utf8";
+// Linear-time string building. With `--shrinkLevel >= 1` AssemblyScript's `Array<string>#join`
+// falls back to concatenating pair by pair, which is quadratic (64 KiB of pieces took seconds),
+// and growing a result one character at a time is quadratic too. Both helpers here measure
+// first, allocate once and copy, whatever the compiler flags. Use them instead of the std join.
+import { newString } from "./utf8";
 
-/** joinStrings joins `parts` with `sep` in linear time. */
+/** joinStrings joins `parts` with `sep` in linear time (same result as the std join). */
 export function joinStrings(parts: Array<string>, sep: string): string {
   const n = parts.length;
   if (n == 0) return "";
@@ -31,10 +31,11 @@ export function joinStrings(parts: Array<string>, sep: string): string {
 }
 
 /**
- * quoteJson writes `s` as a JSON string literal in linear time (diagnostics' jsonQuote grows its
- * result one character at a time, fine for short names but quadratic on 64 KiB values).
+ * jsonQuote writes `s` as a JSON string literal in linear time: `"` and `\` are escaped, \n \r \t
+ * get their short escapes, other controls below U+0020 become `\u00xx` (lower-case hex), and
+ * everything else (including lone surrogates) is copied as is.
  */
-export function quoteJson(s: string): string {
+export function jsonQuote(s: string): string {
   const n = s.length;
   let extra = 2;
   for (let i = 0; i < n; i++) {
