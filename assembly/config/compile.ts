@@ -80,6 +80,9 @@ export function compileConfig(bytes: ArrayBuffer, diag: Diagnostics): Config | n
         continue;
       }
       const service = compileService(item, path, hasSystem, diag);
+      // The service's JSON is no longer needed: detached, it is garbage at once instead of
+      // being traced by every collector cycle until the whole document is compiled.
+      unchecked((items[i] = COMPILED_PLACEHOLDER));
       const id = service.id;
       if (id.length > 0) {
         if (firstWithId.has(id)) {
@@ -94,6 +97,9 @@ export function compileConfig(bytes: ArrayBuffer, diag: Diagnostics): Config | n
   endSharedOps();
   return diag.errors.length == errorsBefore ? config : null;
 }
+
+/** Stands in for a services[] item once compiled (the document tree is this compiler's own). */
+const COMPILED_PLACEHOLDER = new JsonValue();
 
 /** isBlank: 0 bytes or only JSON whitespace (configuration.md §1: `empty configuration`). */
 function isBlank(bytes: ArrayBuffer): bool {

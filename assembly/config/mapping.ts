@@ -4,9 +4,11 @@ import { MappingRule, Usage } from "./model";
 import { Diagnostics, indexPath, memberPath } from "./diagnostics";
 import { JsonKind, JsonValue } from "./json";
 import {
-  arrayMember, boolMember, DELTA_MAX, expectedGot, inNameList, integerMember, REQUIRED, stringMember, warnUnknownMembers,
+  arrayMember, boolMember, DELTA_MAX, expectedGot, integerMember, REQUIRED, stringMember, warnUnknownMembers,
 } from "./fields";
 import { compileMethod, compileRulePattern, isHttpToken } from "./rules";
+import { compilePattern } from "../pipeline/rules";
+import { asciiUpper } from "../util/ascii";
 
 const RULE_FIELDS = "method|pattern|usages|last";
 const USAGE_FIELDS = "name|delta";
@@ -17,7 +19,7 @@ const USAGE_FIELDS = "name|delta";
  * clean": the caller then runs compileMappingRule, which reports exactly as it always has.
  */
 export function compileCleanRule(node: JsonValue): MappingRule | null {
-  if (node.kind != JsonKind.Object || !onlyKnownMembers(node, RULE_FIELDS)) return null;
+  if (node.kind != JsonKind.Object || !onlyRuleMembers(node)) return null;
   const methodNode = node.get("method");
   if (methodNode == null || methodNode.kind != JsonKind.String) return null;
   const method = methodNode.str;
@@ -31,14 +33,14 @@ export function compileCleanRule(node: JsonValue): MappingRule | null {
   for (let i = 0; i < n; i++) if (!isCleanUsage(unchecked(items[i]))) return null;
   const patternNode = node.get("pattern");
   if (patternNode == null || patternNode.kind != JsonKind.String) return null;
-  const p = compileRulePattern(patternNode.str);
-  if (p.pattern == null || p.neverMatches) return null;
+  const p = compilePattern(patternNode.str);
+  const pattern = p.pattern;
+  if (pattern == null || p.error.length > 0 || p.neverMatches) return null;
 
   const rule = new MappingRule();
-  const m = compileMethod(method);
-  rule.method = m.method;
-  rule.anyMethod = m.any;
-  rule.pattern = p.pattern!;
+  rule.method = asciiUpper(method); // as compileMethod
+  rule.anyMethod = rule.method == "ANY";
+  rule.pattern = pattern;
   for (let i = 0; i < n; i++) {
     const item = unchecked(items[i]);
     const u = new Usage();
@@ -52,7 +54,7 @@ export function compileCleanRule(node: JsonValue): MappingRule | null {
 
 /** isCleanUsage: a usage compileUsage accepts without a diagnostic (known members, non-negative delta). */
 function isCleanUsage(node: JsonValue): bool {
-  if (node.kind != JsonKind.Object || !onlyKnownMembers(node, USAGE_FIELDS)) return false;
+  if (node.kind != JsonKind.Object || !onlyUsageMembers(node)) return false;
   const name = node.get("name");
   if (name == null || name.kind != JsonKind.String || name.str.length == 0) return false;
   const delta = node.get("delta");
@@ -60,9 +62,22 @@ function isCleanUsage(node: JsonValue): bool {
   return delta.num >= 0 && delta.num <= <f64>DELTA_MAX;
 }
 
-function onlyKnownMembers(node: JsonValue, known: string): bool {
+// The member-name checks of RULE_FIELDS and USAGE_FIELDS, spelled out for the fast path.
+function onlyRuleMembers(node: JsonValue): bool {
   const keys = node.keys;
-  for (let i = 0, n = keys.length; i < n; i++) if (!inNameList(unchecked(keys[i]), known)) return false;
+  for (let i = 0, n = keys.length; i < n; i++) {
+    const k = unchecked(keys[i]);
+    if (!(k == "method" || k == "pattern" || k == "usages" || k == "last")) return false;
+  }
+  return true;
+}
+
+function onlyUsageMembers(node: JsonValue): bool {
+  const keys = node.keys;
+  for (let i = 0, n = keys.length; i < n; i++) {
+    const k = unchecked(keys[i]);
+    if (!(k == "name" || k == "delta")) return false;
+  }
   return true;
 }
 

@@ -71,13 +71,17 @@ export class Usage {
   delta: i64 = 0;
 }
 
+// Every rule's pattern is assigned by its compiler; the default is one shared, never-modified
+// placeholder, so creating a rule does not allocate a pattern only to drop it.
+const NO_PATTERN = new PathPattern();
+
 @final
 export class MappingRule {
   /** Upper-cased method. */
   method: string = "";
   /** True for ANY (any case). */
   anyMethod: bool = false;
-  pattern: PathPattern = new PathPattern();
+  pattern: PathPattern = NO_PATTERN;
   usages: Array<Usage> = [];
   last: bool = false;
 }

@@ -11,12 +11,16 @@ export class PatternElement {
   constructor(public kind: ElementKind, public text: string) {}
 }
 
+// The element list of a pattern not compiled yet: shared and never modified (compilePattern
+// assigns every pattern its own list), so a placeholder pattern allocates no list.
+const NO_ELEMENTS = new Array<PatternElement>(0);
+
 /** PathPattern is a compiled 3scale pattern (path part + optional query part). */
 @final
 export class PathPattern {
   source: string = "";
   /** Elements of the path part (PP), after collapsing runs of "/". */
-  path: Array<PatternElement> = [];
+  path: Array<PatternElement> = NO_ELEMENTS;
   /** True when PP ended with an unescaped `$`: P must end where PP ends. */
   anchored: bool = false;
   /** Query part items (PQ), empty items dropped; null when the pattern has no `?`. */
@@ -58,7 +62,9 @@ function collapseSlashes(s: string): string {
  */
 let ANCHORED: bool = false;
 function parseElements(s: string, allowAnchor: bool): Array<PatternElement> | null {
-  const els = new Array<PatternElement>();
+  // Most patterns have a few elements: start with room for them rather than an empty buffer.
+  const els = new Array<PatternElement>(4);
+  els.length = 0;
   const n = s.length;
   // The literal being built is s[litStart, i), preceded by `pending` when escapes were cut out
   // of it; most literals have no escape and become one substring.
