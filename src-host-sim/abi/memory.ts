@@ -13,7 +13,9 @@ const NO_BYTES = new Uint8Array(0);
 
 export class GuestMemory {
   private memory: WebAssembly.Memory | null = null;
+  /** the memory as a Buffer (what strings are decoded from) and as a plain Uint8Array (copies) */
   private u8: Uint8Array = NO_BYTES;
+  private raw: Uint8Array = NO_BYTES;
   private dv: DataView = new DataView(NO_BYTES.buffer);
   /** a shared memory grows without detaching: its view is re-created on every access */
   private shared = false;
@@ -39,7 +41,9 @@ export class GuestMemory {
 
   private refresh(): void {
     const buf = this.memory!.buffer;
-    this.u8 = new Uint8Array(buf);
+    // A Buffer (a Uint8Array) so that decodeUtf8 can take its ASCII fast path.
+    this.u8 = Buffer.from(buf);
+    this.raw = new Uint8Array(buf);
     this.dv = new DataView(buf);
   }
 
@@ -59,9 +63,9 @@ export class GuestMemory {
   read(ptr: number, size: number): Uint8Array | null {
     ptr >>>= 0;
     size >>>= 0;
-    if (size === 0) return new Uint8Array(0);
+    if (size === 0) return NO_BYTES; // nothing can be written to an empty array: safe to share
     if (!this.memory || !this.inBounds(ptr, size)) return null;
-    return this.u8.slice(ptr, ptr + size);
+    return this.raw.slice(ptr, ptr + size);
   }
 
   readString(ptr: number, size: number): string | null {

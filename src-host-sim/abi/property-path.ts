@@ -12,7 +12,11 @@ export function encodePropertyPath(segments: readonly string[], trailingNul = fa
 
 /** decodePropertyPath splits a path into segments, accepting an optional trailing NUL. */
 export function decodePropertyPath(bytes: Uint8Array): string[] {
-  let text = UTF8_DECODER.decode(bytes);
+  return splitPropertyPath(UTF8_DECODER.decode(bytes));
+}
+
+/** splitPropertyPath: decodePropertyPath of a path already decoded from UTF-8. */
+export function splitPropertyPath(text: string): string[] {
   if (text.endsWith("\0")) text = text.slice(0, -1);
   return text.split("\0");
 }

@@ -2,9 +2,10 @@
 // envoy.config.core.v3.Metadata and google.protobuf.Struct/Value/ListValue (field numbers in
 // reference/proxy-wasm-host.md §4.7). Written for the simulator; only what these messages need.
 //
-// Two passes over the JSON value, one allocation: the first computes the size of every
-// length-delimited field (recorded in visiting order), the second writes the bytes. Every field
-// number used is below 16, so each tag is one byte.
+// The encoder writes back to front into one scratch buffer: a length-delimited field's content is
+// written first, so its length is known when its prefix is written. One pass, no nested buffers;
+// the result is copied out of the scratch buffer once. Every field number used is below 16, so
+// each tag is one byte.
 
 import { utf8Length, writeUtf8 } from "./utf8.js";
 
@@ -16,219 +17,145 @@ const WIRE_LEN = 2;
 
 const tag = (field: number, wire: number): number => (field << 3) | wire;
 
-function varintLength(v: number): number {
-  let n = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
+class ReverseWriter {
+  private buf = new Uint8Array(1024);
+  private view = new DataView(this.buf.buffer);
+  /** the first written byte; the output is buf[pos, buf.length) */
+  private pos = this.buf.length;
 
-/** A length-delimited field of `len` content bytes: tag + varint length + content. */
-const lenField = (len: number): number => 1 + varintLength(len) + len;
-
-/** Which fields of google.protobuf.Value a JSON value is written as. */
-const enum Kind {
-  Null,
-  Number,
-  String,
-  Bool,
-  List,
-  Struct,
-}
-
-function kindOf(v: unknown): Kind {
-  if (v === null) return Kind.Null;
-  if (typeof v === "number") return Kind.Number;
-  if (typeof v === "string") return Kind.String;
-  if (typeof v === "boolean") return Kind.Bool;
-  if (Array.isArray(v)) return Kind.List;
-  // Anything else is encoded as a Struct of its own enumerable entries (Object.entries).
-  return Kind.Struct;
-}
-
-/** Pass 1: sizes of the length-delimited contents, in the order pass 2 writes them. */
-class Sizer {
-  readonly sizes: number[] = [];
-
-  /** value: the size of a google.protobuf.Value message. */
-  value(v: unknown): number {
-    switch (kindOf(v)) {
-      case Kind.Null:
-      case Kind.Bool:
-        return 2;
-      case Kind.Number:
-        return 9;
-      case Kind.String:
-        return lenField(this.str(v as string));
-      case Kind.List:
-        return lenField(this.list(v as unknown[]));
-      default:
-        return lenField(this.struct(v as object));
-    }
+  /** start: begin a new message (the scratch buffer is reused, never shared with a result). */
+  start(): void {
+    this.pos = this.buf.length;
   }
 
-  /** list: the size of a ListValue { repeated Value values = 1 }. */
-  list(items: unknown[]): number {
-    const slot = this.reserve();
-    let size = 0;
-    for (let i = 0; i < items.length; i++) size += lenField(this.value(items[i]));
-    return (this.sizes[slot] = size);
+  /** written: bytes written so far (a position that survives growing the buffer). */
+  written(): number {
+    return this.buf.length - this.pos;
   }
 
-  /** struct: the size of a Struct { map<string, Value> fields = 1 }. */
-  struct(fields: object): number {
-    const slot = this.reserve();
-    let size = 0;
-    for (const key of Object.keys(fields)) size += lenField(this.entry(key, (fields as Record<string, unknown>)[key], false));
-    return (this.sizes[slot] = size);
+  /** finish: a copy of the message. */
+  finish(): Uint8Array {
+    return this.buf.slice(this.pos);
   }
 
-  /** entry: a map entry { key = 1, value = 2 }; the value a Value (Struct) or a Struct (Metadata). */
-  entry(key: string, value: unknown, structValue: boolean): number {
-    const slot = this.reserve();
-    const size = lenField(this.str(key)) + lenField(structValue ? this.struct(value as object) : this.value(value));
-    return (this.sizes[slot] = size);
+  byte(b: number): void {
+    if (this.pos < 1) this.grow(1);
+    this.buf[--this.pos] = b;
   }
 
-  str(s: string): number {
-    const n = utf8Length(s);
-    this.sizes.push(n);
-    return n;
-  }
-
-  private reserve(): number {
-    this.sizes.push(0);
-    return this.sizes.length - 1;
-  }
-}
-
-/** Pass 2: writes into a buffer of the exact size, consuming the sizes of pass 1 in order. */
-class Writer {
-  private off = 0;
-  private next = 0;
-  private readonly view: DataView;
-
-  constructor(
-    readonly out: Uint8Array,
-    private readonly sizes: number[],
-  ) {
-    this.view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  }
-
-  value(v: unknown): void {
-    switch (kindOf(v)) {
-      case Kind.Null:
-        this.byte(tag(1, WIRE_VARINT));
-        this.byte(0);
-        return;
-      case Kind.Number:
-        this.byte(tag(2, WIRE_FIXED64));
-        this.view.setFloat64(this.off, v as number, true);
-        this.off += 8;
-        return;
-      case Kind.String:
-        this.str(3, v as string);
-        return;
-      case Kind.Bool:
-        this.byte(tag(4, WIRE_VARINT));
-        this.byte(v ? 1 : 0);
-        return;
-      case Kind.List:
-        this.header(6, this.peek());
-        this.list(v as unknown[]);
-        return;
-      default:
-        this.header(5, this.peek());
-        this.struct(v as object);
-    }
-  }
-
-  list(items: unknown[]): void {
-    this.next++;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      this.header(1, this.valueSize(item));
-      this.value(item);
-    }
-  }
-
-  struct(fields: object): void {
-    this.next++;
-    for (const key of Object.keys(fields)) this.entry(1, key, (fields as Record<string, unknown>)[key], false);
-  }
-
-  entry(field: number, key: string, value: unknown, structValue: boolean): void {
-    this.header(field, this.sizes[this.next++]!);
-    this.str(1, key);
-    if (structValue) {
-      this.header(2, this.peek());
-      this.struct(value as object);
-    } else {
-      this.header(2, this.valueSize(value));
-      this.value(value);
-    }
-  }
-
-  /** valueSize: the size of the Value message about to be written (derived from the next slot). */
-  private valueSize(v: unknown): number {
-    switch (kindOf(v)) {
-      case Kind.Null:
-      case Kind.Bool:
-        return 2;
-      case Kind.Number:
-        return 9;
-      default:
-        return lenField(this.peek());
-    }
-  }
-
-  private peek(): number {
-    return this.sizes[this.next]!;
-  }
-
-  private str(field: number, s: string): void {
-    this.header(field, this.sizes[this.next++]!);
-    this.off = writeUtf8(s, this.out, this.off);
-  }
-
-  private header(field: number, len: number): void {
-    this.byte(tag(field, WIRE_LEN));
+  /** lenPrefix: the tag and length of a length-delimited field whose content starts at `mark`. */
+  lenPrefix(field: number, mark: number): void {
+    let len = this.written() - mark;
+    let n = 1;
+    for (let v = len; v >= 0x80; v = Math.floor(v / 128)) n++;
+    if (this.pos < n + 1) this.grow(n + 1);
+    this.pos -= n;
+    let at = this.pos;
     while (len >= 0x80) {
-      this.byte((len & 0x7f) | 0x80);
+      this.buf[at++] = (len & 0x7f) | 0x80;
       len = Math.floor(len / 128);
     }
-    this.byte(len);
+    this.buf[at] = len;
+    this.buf[--this.pos] = tag(field, WIRE_LEN);
   }
 
-  private byte(b: number): void {
-    this.out[this.off++] = b;
+  /** string: a length-delimited UTF-8 string field. */
+  string(field: number, s: string): void {
+    const mark = this.written();
+    const n = utf8Length(s);
+    if (this.pos < n) this.grow(n);
+    this.pos -= n;
+    writeUtf8(s, this.buf, this.pos);
+    this.lenPrefix(field, mark);
+  }
+
+  double(field: number, v: number): void {
+    if (this.pos < 9) this.grow(9);
+    this.pos -= 8;
+    this.view.setFloat64(this.pos, v, true);
+    this.buf[--this.pos] = tag(field, WIRE_FIXED64);
+  }
+
+  /** varint1: a varint field whose value is 0 or 1 (bool, NullValue). */
+  varint1(field: number, v: 0 | 1): void {
+    this.byte(v);
+    this.byte(tag(field, WIRE_VARINT));
+  }
+
+  private grow(need: number): void {
+    const used = this.written();
+    let size = this.buf.length * 2;
+    while (size - used < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(this.pos), size - used);
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+    this.pos = size - used;
+  }
+}
+
+const W = new ReverseWriter();
+
+/** Value fields: null=1, number=2, string=3, bool=4, struct=5, list=6. */
+function writeValue(v: unknown): void {
+  if (v === null) W.varint1(1, 0);
+  else if (typeof v === "number") W.double(2, v);
+  else if (typeof v === "string") W.string(3, v);
+  else if (typeof v === "boolean") W.varint1(4, v ? 1 : 0);
+  else if (Array.isArray(v)) {
+    const mark = W.written();
+    writeList(v);
+    W.lenPrefix(6, mark);
+  } else {
+    // Anything else is encoded as a Struct of its own enumerable entries (Object.keys).
+    const mark = W.written();
+    writeStruct(v as object);
+    W.lenPrefix(5, mark);
+  }
+}
+
+/** ListValue { repeated Value values = 1 }, last item first. */
+function writeList(items: unknown[]): void {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const mark = W.written();
+    writeValue(items[i]);
+    W.lenPrefix(1, mark);
+  }
+}
+
+/** Struct { map<string, Value> fields = 1 } (entry key=1, value=2), last entry first. */
+function writeStruct(fields: object): void {
+  const keys = Object.keys(fields);
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const key = keys[i]!;
+    const entry = W.written();
+    const value = W.written();
+    writeValue((fields as Record<string, unknown>)[key]);
+    W.lenPrefix(2, value);
+    W.string(1, key);
+    W.lenPrefix(1, entry);
   }
 }
 
 /** encodeProtoValue: google.protobuf.Value (null=1, number=2, string=3, bool=4, struct=5, list=6). */
 export function encodeProtoValue(value: JsonValue): Uint8Array {
-  const s = new Sizer();
-  const w = new Writer(new Uint8Array(s.value(value)), s.sizes);
-  w.value(value);
-  return w.out;
+  W.start();
+  writeValue(value);
+  return W.finish();
 }
 
 /** encodeProtoListValue: google.protobuf.ListValue { repeated Value values = 1 }. */
 export function encodeProtoListValue(values: JsonValue[]): Uint8Array {
-  const s = new Sizer();
-  const w = new Writer(new Uint8Array(s.list(values)), s.sizes);
-  w.list(values);
-  return w.out;
+  W.start();
+  writeList(values);
+  return W.finish();
 }
 
 /** encodeProtoStruct: google.protobuf.Struct { map<string, Value> fields = 1 } (entry key=1, value=2). */
 export function encodeProtoStruct(fields: { [key: string]: JsonValue }): Uint8Array {
-  const s = new Sizer();
-  const w = new Writer(new Uint8Array(s.struct(fields)), s.sizes);
-  w.struct(fields);
-  return w.out;
+  W.start();
+  writeStruct(fields);
+  return W.finish();
 }
 
 /**
@@ -236,11 +163,16 @@ export function encodeProtoStruct(fields: { [key: string]: JsonValue }): Uint8Ar
  * from `{ <filter namespace>: { ...json object... } }`.
  */
 export function encodeMetadata(filterMetadata: { [namespace: string]: { [key: string]: JsonValue } }): Uint8Array {
-  const s = new Sizer();
+  W.start();
   const namespaces = Object.keys(filterMetadata);
-  let size = 0;
-  for (const ns of namespaces) size += lenField(s.entry(ns, filterMetadata[ns], true));
-  const w = new Writer(new Uint8Array(size), s.sizes);
-  for (const ns of namespaces) w.entry(1, ns, filterMetadata[ns], true);
-  return w.out;
+  for (let i = namespaces.length - 1; i >= 0; i--) {
+    const ns = namespaces[i]!;
+    const entry = W.written();
+    const value = W.written();
+    writeStruct(filterMetadata[ns] as object);
+    W.lenPrefix(2, value);
+    W.string(1, ns);
+    W.lenPrefix(1, entry);
+  }
+  return W.finish();
 }

@@ -75,9 +75,29 @@ export function encodeUtf8(s: string): Uint8Array {
   return out;
 }
 
-/** decodeUtf8 decodes bytes [start, end) of `src` as TextDecoder (non-fatal) does — with it: Node's
- *  decoder is fast once the bytes need no copy, so only the copy is avoided here. */
+/** Buffer's own latin1 decoder when Node has it (toString("latin1") adds argument handling). */
+const LATIN1_SLICE = (Buffer.prototype as unknown as { latin1Slice?: (start: number, end: number) => string }).latin1Slice ?? null;
+
+/** Up to this length, an ASCII string is decoded from a Buffer without TextDecoder. */
+const ASCII_FAST_MAX = 512;
+
+/**
+ * decodeUtf8 decodes bytes [start, end) of `src` exactly as TextDecoder (non-fatal) does. When
+ * `src` is a Buffer (the guest memory view is one) and the bytes are ASCII, which is what header
+ * names and values nearly always are, Buffer's latin1 decoding gives the same string without
+ * TextDecoder's per-call cost or a subarray.
+ */
 export function decodeUtf8(src: Uint8Array, start = 0, end = src.length): string {
   if (end <= start) return "";
+  if (end - start <= ASCII_FAST_MAX && src instanceof Buffer) {
+    let ascii = true;
+    for (let i = start; i < end; i++) {
+      if (src[i]! >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return LATIN1_SLICE ? LATIN1_SLICE.call(src, start, end) : src.toString("latin1", start, end);
+  }
   return DECODER.decode(start === 0 && end === src.length ? src : src.subarray(start, end));
 }

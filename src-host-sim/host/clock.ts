@@ -18,6 +18,9 @@ export class VirtualClock {
   private timers: Timer[] = [];
   private nextId = 1;
   private seq = 0;
+  /** nowNs() for nowMsValue === nsForMs, kept: the time only moves when a test advances it */
+  private nsForMs = NaN;
+  private ns = 0n;
 
   constructor(startMs: number = DEFAULT_EPOCH_MS) {
     this.nowMsValue = startMs;
@@ -31,7 +34,11 @@ export class VirtualClock {
 
   /** Wall-clock nanoseconds since the epoch (proxy_get_current_time_nanoseconds, WASI realtime). */
   nowNs(): bigint {
-    return BigInt(Math.round(this.nowMsValue * 1000)) * 1000n;
+    if (this.nowMsValue !== this.nsForMs) {
+      this.ns = BigInt(Math.round(this.nowMsValue * 1000)) * 1000n;
+      this.nsForMs = this.nowMsValue;
+    }
+    return this.ns;
   }
 
   /** Monotonic nanoseconds since the clock was created (WASI monotonic). */
@@ -47,7 +54,8 @@ export class VirtualClock {
   }
 
   cancel(id: number): void {
-    this.timers = this.timers.filter((t) => t.id !== id);
+    const i = this.timers.findIndex((t) => t.id === id);
+    if (i >= 0) this.timers.splice(i, 1);
   }
 
   pendingTimers(): number {

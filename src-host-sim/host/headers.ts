@@ -3,10 +3,9 @@
 // add appends (duplicates allowed), replace replaces all values or adds, remove removes all.
 
 import type { HeaderPair } from "../abi/pairs.js";
+import { utf8Length } from "../abi/utf8.js";
 
 export type HeaderInput = ReadonlyArray<readonly [string, string]> | Record<string, string | readonly string[]>;
-
-const UTF8_ENCODER = new TextEncoder();
 
 export class HeaderMap {
   private entries: HeaderPair[] = [];
@@ -15,18 +14,33 @@ export class HeaderMap {
   /** from builds a map from test input; HTTP/1 `host` becomes `:authority` (as Envoy's codec). */
   static from(input: HeaderInput | undefined): HeaderMap {
     const map = new HeaderMap();
-    if (!input) return map;
-    const pairs: ReadonlyArray<readonly [string, string]> = Array.isArray(input)
-      ? (input as ReadonlyArray<readonly [string, string]>)
-      : Object.entries(input as Record<string, string | readonly string[]>).flatMap(([k, v]) =>
-          (Array.isArray(v) ? (v as string[]) : [v as string]).map((x) => [k, x] as const),
-        );
-    for (const [k, v] of pairs) {
-      const key = k.toLowerCase() === "host" ? ":authority" : k;
-      if (key === ":authority" && map.get(":authority") !== undefined) continue;
-      map.add(key, v);
-    }
+    if (input) map.addInput(input);
     return map;
+  }
+
+  /**
+   * addInput adds test input as `from` does (host → :authority, a second :authority dropped),
+   * except keys `skip` (lower-case) — used for an http-call answer whose :status comes first.
+   */
+  addInput(input: HeaderInput, skip?: string): void {
+    if (Array.isArray(input)) {
+      const pairs = input as ReadonlyArray<readonly [string, string]>;
+      for (let i = 0; i < pairs.length; i++) this.addInputPair(pairs[i]![0], pairs[i]![1], skip);
+      return;
+    }
+    for (const [k, v] of Object.entries(input as Record<string, string | readonly string[]>)) {
+      if (Array.isArray(v)) for (const x of v as string[]) this.addInputPair(k, x, skip);
+      else this.addInputPair(k, v as string, skip);
+    }
+  }
+
+  private addInputPair(k: string, v: string, skip: string | undefined): void {
+    const lower = k.toLowerCase();
+    // Only an exact ":authority" (or any-case "host") is de-duplicated, as before the map lower-cases.
+    const key = lower === "host" ? ":authority" : k;
+    if (skip !== undefined && (lower === "host" ? key : lower) === skip) return;
+    if (key === ":authority" && this.get(":authority") !== undefined) return;
+    this.add(key, v);
   }
 
   static fromPairs(pairs: ReadonlyArray<readonly [string, string]>): HeaderMap {
@@ -42,17 +56,28 @@ export class HeaderMap {
   /** byteSize: Σ key bytes + value bytes (what proxy_get_header_map_size returns). */
   get byteSize(): number {
     let n = 0;
-    for (const [k, v] of this.entries) n += UTF8_ENCODER.encode(k).length + UTF8_ENCODER.encode(v).length;
+    for (const [k, v] of this.entries) n += utf8Length(k) + utf8Length(v);
     return n;
   }
 
   pairs(): HeaderPair[] {
-    return this.entries.map(([k, v]) => [k, v]);
+    const out: HeaderPair[] = new Array(this.entries.length);
+    for (let i = 0; i < out.length; i++) {
+      const e = this.entries[i]!;
+      out[i] = [e[0], e[1]];
+    }
+    return out;
+  }
+
+  /** @internal The entries themselves, for serializing without a copy; must not be modified. */
+  view(): ReadonlyArray<HeaderPair> {
+    return this.entries;
   }
 
   get(key: string): string | undefined {
     const k = key.toLowerCase();
-    for (const [ek, ev] of this.entries) if (ek === k) return ev;
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i++) if (entries[i]![0] === k) return entries[i]![1];
     return undefined;
   }
 
@@ -67,8 +92,9 @@ export class HeaderMap {
 
   add(key: string, value: string): void {
     const k = key.toLowerCase();
-    if (k.startsWith(":")) {
-      this.entries.splice(this.pseudoCount, 0, [k, value]);
+    if (k.charCodeAt(0) === 0x3a /* ':' */) {
+      if (this.pseudoCount === this.entries.length) this.entries.push([k, value]);
+      else this.entries.splice(this.pseudoCount, 0, [k, value]);
       this.pseudoCount++;
     } else {
       this.entries.push([k, value]);

@@ -76,7 +76,12 @@ export class HttpCall implements HttpCallRequest {
 
   header(name: string): string | undefined {
     const k = name.toLowerCase();
-    return this.headers.find(([hk]) => hk.toLowerCase() === k)?.[1];
+    const headers = this.headers;
+    for (let i = 0; i < headers.length; i++) {
+      const hk = headers[i]![0];
+      if (hk === k || hk.toLowerCase() === k) return headers[i]![1];
+    }
+    return undefined;
   }
 
   get method(): string {

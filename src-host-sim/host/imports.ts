@@ -4,8 +4,7 @@
 // `wasi_unstable` and `wasi_snapshot_preview1`. `env.abort` is NOT provided (Envoy does not).
 
 import { BufferType, LogLevel, MapType, StreamType, WasiErrno, WasmResult, type AbiVersion } from "../abi/enums.js";
-import { deserializeHeaderPairs, serializeHeaderPairs } from "../abi/pairs.js";
-import { decodePropertyPath } from "../abi/property-path.js";
+import { decodePropertyPath, splitPropertyPath } from "../abi/property-path.js";
 import type { FuncSig, ValType } from "../abi/wasm-binary.js";
 import { CLOSE_STREAM_DETAILS, HTTP_CALL_TOKEN_STEP, INITIALIZE_ALLOWED, localReplyGrpcStatus, MALLOC_ALLOWED, sanitizeDetails } from "./envoy.js";
 import type { HeaderMap } from "./headers.js";
@@ -64,7 +63,6 @@ export function EXPECTED_EXPORTS(abi: AbiVersion): Record<string, FuncSig> {
   };
 }
 
-const UTF8_ENCODER = new TextEncoder();
 const UTF8_DECODER = new TextDecoder();
 
 export function buildImports(sim: ProxyWasmSimulator): ImportTable {
@@ -74,11 +72,18 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
   const cur = (): number => sim.currentContextId();
   const curStream = (): HttpStream | undefined => sim.streamFor(cur());
 
-  /** Wraps an implementation with the phase checks and the trace. */
+  /**
+   * Wraps an implementation with the phase checks and the trace. The wrapper takes the import's
+   * parameters as fixed arguments (at most 12, proxy_grpc_call's count) rather than a rest array:
+   * this runs on every host call, and the trace's argument list is only built when tracing.
+   */
   const wrap = (module: string, name: string, spec: string, impl: (...args: any[]) => number | void): HostFunction => {
     const restrictedMalloc = !MALLOC_ALLOWED.has(name);
     const restrictedInit = !INITIALIZE_ALLOWED.has(name);
-    const fn = (...args: any[]): number | void => {
+    const signature = sig(spec);
+    const arity = signature.params.length;
+    if (arity > 12) throw new Error(`host function ${module}.${name}: more than 12 parameters`);
+    const fn = (a0?: any, a1?: any, a2?: any, a3?: any, a4?: any, a5?: any, a6?: any, a7?: any, a8?: any, a9?: any, a10?: any, a11?: any): number | void => {
       if (sim.phase !== "running") {
         if (sim.phase === "instantiate") {
           // Envoy: top-level code runs in link(), before any context exists (§0 fact 5).
@@ -89,11 +94,11 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
         }
       }
       const ev = sim.trace.enabled
-        ? sim.trace.record({ kind: "host-call", name, contextId: cur(), args: args as Array<number | bigint>, depth: Math.max(0, sim.frames.length - 1) })
+        ? sim.trace.record({ kind: "host-call", name, contextId: cur(), args: [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11].slice(0, arity) as Array<number | bigint>, depth: Math.max(0, sim.frames.length - 1) })
         : undefined;
       let result: number | void;
       try {
-        result = impl(...args);
+        result = impl(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11);
       } catch (e) {
         // A guest trap inside a nested malloc or a HostCallFatal passes through; anything else is a
         // bug in the host (or a test's foreign function) and is reported as such.
@@ -105,7 +110,7 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
       if (ev && result !== undefined) ev.result = result;
       return result;
     };
-    return { sig: sig(spec), impl: fn };
+    return { sig: signature, impl: fn };
   };
 
   const readOr = (ptr: number, size: number): Uint8Array | null => mem.read(ptr, size);
@@ -168,6 +173,10 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
       // Dropped below Envoy's logger level: still validate the range, skip the decoding.
       return mem.inBounds(ptr >>> 0, size >>> 0) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
     }
+    if (!sim.logWanted(level)) {
+      // Kept nowhere (no sim.logs, onLog or echo): the checks readString would make, no decoding.
+      return size >>> 0 === 0 || mem.inBounds(ptr >>> 0, size >>> 0) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
+    }
     const msg = mem.readString(ptr, size);
     if (msg === null) return WasmResult.InvalidMemoryAccess;
     sim.recordLog(level as LogLevel, msg, cur());
@@ -200,7 +209,7 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
   def("proxy_get_status", "iii:i", (codePtr: number, msgPtrPtr: number, msgSizePtr: number) => {
     // The status of cur's ROOT context (set after a failed http call).
     if (!mem.writeU32(codePtr, sim.root.status.code)) return WasmResult.InvalidMemoryAccess;
-    return mem.returnBytes(msgPtrPtr, msgSizePtr, UTF8_ENCODER.encode(sim.root.status.message));
+    return mem.returnString(msgPtrPtr, msgSizePtr, sim.root.status.message);
   });
 
   def("proxy_call_foreign_function", "iiiiii:i", (np: number, ns: number, ap: number, as: number, rpp: number, rsp: number) => {
@@ -270,17 +279,17 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
     if (type > MapType.HttpCallResponseTrailers) return WasmResult.BadArgument;
     const map = resolveMap(type, false);
     // Unavailable map: Ok with an empty result.
-    return mem.returnBytes(pp, sp, map ? serializeHeaderPairs(map.pairs()) : new Uint8Array(0));
+    return mem.returnPairs(pp, sp, map ? map.view() : []);
   });
 
   def("proxy_set_header_map_pairs", "iii:i", (type: number, ptr: number, size: number) => {
     type >>>= 0;
     if (type > MapType.HttpCallResponseTrailers) return WasmResult.BadArgument;
-    const bytes = readOr(ptr, size);
-    if (bytes === null) return WasmResult.InvalidMemoryAccess;
+    const pairs = mem.readPairs(ptr, size);
+    if (pairs === null) return WasmResult.InvalidMemoryAccess;
     const map = resolveMap(type, true);
     if (!map) return WasmResult.BadArgument;
-    map.setPairs(deserializeHeaderPairs(bytes));
+    map.setPairs(pairs);
     return WasmResult.Ok;
   });
 
@@ -297,7 +306,7 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
       if (abi === "0.1.0") return mem.returnBytes(pp, sp, new Uint8Array(0));
       return WasmResult.NotFound;
     }
-    return mem.returnBytes(pp, sp, UTF8_ENCODER.encode(v));
+    return mem.returnString(pp, sp, v);
   });
 
   const mapWrite = (op: (map: HeaderMap, key: string, value: string) => void, withValue: boolean) =>
@@ -326,8 +335,8 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
   def("proxy_send_local_response", "iiiiiiii:i", (code: number, dp: number, ds: number, bp: number, bs: number, hp: number, hs: number, grpc: number) => {
     const details = mem.readString(dp, ds);
     const body = readOr(bp, bs);
-    const headers = readOr(hp, hs);
-    if (details === null || body === null || headers === null) return WasmResult.InvalidMemoryAccess;
+    const additional = mem.readPairs(hp, hs);
+    if (details === null || body === null || additional === null) return WasmResult.InvalidMemoryAccess;
     const s = curStream();
     if (!s) return WasmResult.Ok; // on a root context without an effective context: Ok, no-op
     const first = s.pendingLocalReply === null;
@@ -335,7 +344,7 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
       status: code >>> 0,
       details: sanitizeDetails(details),
       body,
-      additional: deserializeHeaderPairs(headers),
+      additional,
       grpcStatus: localReplyGrpcStatus(grpc),
     });
     // The current callback's result is forced to "stop"; the reply runs after the VM call.
@@ -383,18 +392,26 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
   def("proxy_http_call", "iiiiiiiiii:i", (up: number, us: number, hp: number, hs: number, bp: number, bs: number, tp: number, ts: number, timeout: number, tokenPtr: number) => {
     if (!mem.writeU32(tokenPtr, 0)) return WasmResult.InvalidMemoryAccess;
     const cluster = mem.readString(up, us);
-    const headerBytes = readOr(hp, hs);
+    const headers = mem.readPairs(hp, hs);
     const body = readOr(bp, bs);
-    const trailerBytes = readOr(tp, ts);
-    if (cluster === null || headerBytes === null || body === null || trailerBytes === null) return WasmResult.InvalidMemoryAccess;
+    const trailers = mem.readPairs(tp, ts);
+    if (cluster === null || headers === null || body === null || trailers === null) return WasmResult.InvalidMemoryAccess;
     // Checks in Envoy's order (§3.5).
     if ((timeout | 0) < 0) return WasmResult.BadArgument;
     if (sim.clusters && !Object.prototype.hasOwnProperty.call(sim.clusters, cluster)) return WasmResult.BadArgument;
-    const headers = deserializeHeaderPairs(headerBytes).map(([k, v]): [string, string] => [k.toLowerCase(), v]);
-    const has = (k: string) => headers.some(([hk]) => hk === k);
-    if (!has(":path") || !has(":method") || !has(":authority")) return WasmResult.BadArgument;
-    if (body.length > 0 && !has("content-length")) headers.push(["content-length", String(body.length)]);
-    const trailers = deserializeHeaderPairs(trailerBytes);
+    let hasPath = false;
+    let hasMethod = false;
+    let hasAuthority = false;
+    let hasContentLength = false;
+    for (const h of headers) {
+      const k = (h[0] = h[0].toLowerCase());
+      if (k === ":path") hasPath = true;
+      else if (k === ":method") hasMethod = true;
+      else if (k === ":authority") hasAuthority = true;
+      else if (k === "content-length") hasContentLength = true;
+    }
+    if (!hasPath || !hasMethod || !hasAuthority) return WasmResult.BadArgument;
+    if (body.length > 0 && !hasContentLength) headers.push(["content-length", String(body.length)]);
     sim.nextHttpCallToken += HTTP_CALL_TOKEN_STEP;
     const token = sim.nextHttpCallToken >>> 0;
     const call = new HttpCall(token, cluster, headers, body, trailers, timeout >>> 0, cur(), sim.rootContextId, sim.delivery);
@@ -411,12 +428,12 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
   def("proxy_grpc_close", "i:i", () => WasmResult.NotFound);
 
   def("proxy_get_property", "iiii:i", (pp: number, ps: number, rpp: number, rsp: number) => {
-    const path = readOr(pp, ps);
+    const path = mem.readString(pp, ps);
     if (path === null) return WasmResult.InvalidMemoryAccess;
     const s = curStream();
     const r = resolveProperty(
       { pluginName: sim.pluginName, rootId: sim.rootId, vmId: sim.vmId, overrides: sim.globalProperties, stream: s ? streamInfo(s) : null },
-      decodePropertyPath(path),
+      splitPropertyPath(path),
     );
     if (r.status !== WasmResult.Ok) return r.status;
     return mem.returnBytes(rpp, rsp, r.bytes);

@@ -78,23 +78,35 @@ export function jsonToPropertyValue(v: JsonValue): PropertyValue {
   return { kind: "map", entries: new Map(Object.entries(v).map(([k, x]) => [k, jsonToPropertyValue(x)])) };
 }
 
+type FilterMetadata = { [ns: string]: { [key: string]: JsonValue } };
+
+/**
+ * Metadata as a message value: its binary encoding is made on first use (most streams never read
+ * their metadata) and kept, since a stream's metadata does not change. A class, so a stream's
+ * value costs one small object rather than an object literal with a getter and closures.
+ */
+class MetadataMessage {
+  readonly kind = "message" as const;
+  private encoded: Uint8Array | null = null;
+
+  constructor(private readonly filterMetadata: FilterMetadata) {}
+
+  get bytes(): Uint8Array {
+    return (this.encoded ??= encodeMetadata(this.filterMetadata));
+  }
+
+  field(name: string): PropertyValue | undefined {
+    if (name === "filter_metadata") {
+      return { kind: "map", entries: new Map(Object.entries(this.filterMetadata).map(([ns, s]) => [ns, jsonToPropertyValue(s)])) };
+    }
+    if (name === "typed_filter_metadata") return { kind: "map", entries: new Map() };
+    return undefined;
+  }
+}
+
 /** metadataValue: envoy.config.core.v3.Metadata as a message whose filter_metadata is a map. */
-export function metadataValue(filterMetadata: { [ns: string]: { [key: string]: JsonValue } }): PropertyValue {
-  let bytes: Uint8Array | null = null;
-  return {
-    kind: "message",
-    // encoded on first use: most streams never read their metadata
-    get bytes(): Uint8Array {
-      return (bytes ??= encodeMetadata(filterMetadata));
-    },
-    field: (name) => {
-      if (name === "filter_metadata") {
-        return { kind: "map", entries: new Map(Object.entries(filterMetadata).map(([ns, s]) => [ns, jsonToPropertyValue(s)])) };
-      }
-      if (name === "typed_filter_metadata") return { kind: "map", entries: new Map() };
-      return undefined;
-    },
-  };
+export function metadataValue(filterMetadata: FilterMetadata): PropertyValue {
+  return new MetadataMessage(filterMetadata);
 }
 
 function u64le(v: bigint, signed: boolean): Uint8Array {
@@ -302,6 +314,7 @@ function topLevel(env: PropertyEnvironment, name: string): PropertyValue | undef
 }
 
 function lookupOverride(overrides: Map<string, PropertyValue>, segments: string[]): PropertyValue | undefined | null {
+  if (overrides.size === 0) return undefined;
   for (let n = segments.length; n >= 1; n--) {
     const v = overrides.get(segments.slice(0, n).join("\0"));
     if (v === undefined) continue;
@@ -316,7 +329,6 @@ function lookupOverride(overrides: Map<string, PropertyValue>, segments: string[
 
 /** resolveProperty looks a path up and serializes the value (Ok, NotFound, SerializationFailure). */
 export function resolveProperty(env: PropertyEnvironment, segments: string[]): { status: WasmResult; bytes: Uint8Array } {
-  const notFound = { status: WasmResult.NotFound, bytes: new Uint8Array(0) };
   let value: PropertyValue | undefined | null = undefined;
   if (env.stream) value = lookupOverride(env.stream.overrides, segments);
   if (value === undefined) value = lookupOverride(env.overrides, segments);
@@ -328,10 +340,10 @@ export function resolveProperty(env: PropertyEnvironment, segments: string[]): {
       const whole = fs.get(`wasm.${segments.join("\0")}`) ?? fs.get(`wasm.${segments[0]}`);
       if (whole !== undefined) return { status: WasmResult.Ok, bytes: whole };
     }
-    for (const seg of segments.slice(1)) cur = cur && indexProperty(cur, seg);
+    for (let i = 1; i < segments.length; i++) cur = cur && indexProperty(cur, segments[i]!);
     value = cur;
   }
-  if (!value) return notFound;
+  if (!value) return { status: WasmResult.NotFound, bytes: new Uint8Array(0) };
   const bytes = serializePropertyValue(value);
   if (bytes === null) return { status: WasmResult.SerializationFailure, bytes: new Uint8Array(0) };
   return { status: WasmResult.Ok, bytes };

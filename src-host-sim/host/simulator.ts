@@ -12,6 +12,7 @@ import type { JsonValue } from "../abi/protobuf.js";
 import { readModuleSignatures, sigEquals, sigToString, type FuncSig } from "../abi/wasm-binary.js";
 import { VirtualClock } from "./clock.js";
 import { HTTP_CALL_FAILURE_STATUS, HTTP_CALL_TIMEOUT_BODY, type LifecycleOrder } from "./envoy.js";
+import { encodeUtf8 } from "../abi/utf8.js";
 import { HeaderMap, type HeaderInput } from "./headers.js";
 import {
   HttpCall,
@@ -25,7 +26,7 @@ import { buildImports, EXPECTED_EXPORTS, HostCallFatal, type ImportTable } from 
 import { MetricIds, MetricsStore } from "./metrics.js";
 import { metadataValue, overridesFrom, type PropertyInput, type PropertyValue } from "./properties.js";
 import { SharedDataStore } from "./shared-data.js";
-import { HttpStream, type ForwardedMessage, type GuestOutcome, type LocalResponse, type RequestDecision, type StreamHost } from "./stream.js";
+import { HttpStream, type ForwardedMessage, type GuestOutcome, type LocalResponse, type RequestDecision, type StreamHost, type StreamInit } from "./stream.js";
 import { HostTrace } from "./trace.js";
 
 export type ConfigInput = string | Uint8Array | Record<string, unknown> | unknown[] | null | undefined;
@@ -161,6 +162,9 @@ interface Frame {
   exportName: string;
 }
 
+/** The root's status after a successful http call (proxy_get_status: 0, no message). */
+const OK_STATUS: RootState["status"] = Object.freeze({ code: 0, message: "" });
+
 const LEVEL_NAMES: Record<LogLevelName, LogLevel> = {
   trace: LogLevel.Trace,
   debug: LogLevel.Debug,
@@ -220,6 +224,7 @@ export class ProxyWasmSimulator implements StreamHost {
   /** @internal */ callData: Uint8Array | null = null;
 
   private nextContextId = 2;
+  private readonly framePool: Frame[] = [];
   private entryDepth = 0;
   private posted: Array<() => void> = [];
   private postScheduled = false;
@@ -229,6 +234,8 @@ export class ProxyWasmSimulator implements StreamHost {
   private readonly keepLogs: boolean;
   private readonly httpCallHistory: boolean;
   private started = false;
+  private lastCallBodyText: string | null = null;
+  private lastCallBodyBytes: Uint8Array = new Uint8Array(0);
 
   private constructor(abiVersion: AbiVersion, options: SimulatorOptions) {
     this.abiVersion = abiVersion;
@@ -431,14 +438,12 @@ export class ProxyWasmSimulator implements StreamHost {
   /** newHttpStream allocates the next context id (2, 3, …); on_context_create runs lazily. */
   newHttpStream(init: StreamOptions = {}): HttpStream {
     const id = this.nextContextId++;
-    const stream = new HttpStream(this, id, {
-      properties: overridesFrom(init.properties),
-      metadata: metadataValue(init.metadata ?? {}),
-      ...(init.source ? { source: init.source } : {}),
-      ...(init.destination ? { destination: init.destination } : {}),
-      ...(init.protocol ? { protocol: init.protocol } : {}),
-      ...(init.connectionId !== undefined ? { connectionId: init.connectionId } : {}),
-    });
+    const streamInit: StreamInit = { properties: overridesFrom(init.properties), metadata: metadataValue(init.metadata ?? {}) };
+    if (init.source) streamInit.source = init.source;
+    if (init.destination) streamInit.destination = init.destination;
+    if (init.protocol) streamInit.protocol = init.protocol;
+    if (init.connectionId !== undefined) streamInit.connectionId = init.connectionId;
+    const stream = new HttpStream(this, id, streamInit);
     this.streams.set(id, stream);
     return stream;
   }
@@ -571,14 +576,28 @@ export class ProxyWasmSimulator implements StreamHost {
     }
     const headers = new HeaderMap();
     headers.add(":status", String(r.status));
-    for (const [k, v] of HeaderMap.from(r.headers).pairs()) if (k !== ":status") headers.add(k, v);
-    const body = typeof r.body === "string" ? new TextEncoder().encode(r.body) : r.body ?? new Uint8Array(0);
+    // The answer's headers as HeaderMap.from reads them, less any :status of their own.
+    if (r.headers) headers.addInput(r.headers, ":status");
+    const body = typeof r.body === "string" ? this.encodeCallBody(r.body) : r.body ?? new Uint8Array(0);
     const trailers = HeaderMap.from(r.trailers);
-    this.root.status = { code: 0, message: "" };
+    this.root.status = OK_STATUS;
     this.root.httpCallResponse = { headers, body, trailers };
     const o = this.callGuest("proxy_on_http_call_response", [call.rootContextId, call.token, headers.size, body.length, trailers.size], call.rootContextId);
     this.root.httpCallResponse = null;
     return o.trap ? { delivered: true, trapped: o.trap } : { delivered: true };
+  }
+
+  /**
+   * encodeCallBody: the UTF-8 bytes of a string answer body. The last one is kept, since a test or
+   * benchmark often replays one answer; the bytes are only read (no host call writes the
+   * call-response body), so sharing them between deliveries is safe.
+   */
+  private encodeCallBody(body: string): Uint8Array {
+    if (body !== this.lastCallBodyText) {
+      this.lastCallBodyBytes = encodeUtf8(body);
+      this.lastCallBodyText = body;
+    }
+    return this.lastCallBodyBytes;
   }
 
   // ---- time, ticks, async -------------------------------------------------------------------
@@ -657,6 +676,12 @@ export class ProxyWasmSimulator implements StreamHost {
     return this.logs.filter((r) => r.level === l);
   }
 
+  /** @internal Whether a log line at this level goes anywhere (kept, passed to onLog or echoed). */
+  logWanted(level: LogLevel): boolean {
+    if (level < this.logLevel) return false;
+    return this.keepLogs || this.onLog !== undefined || (this.echoLevel !== null && level >= this.echoLevel);
+  }
+
   /** @internal */
   recordLog(level: LogLevel, message: string, contextId: number): void {
     if (level < this.logLevel) return;
@@ -724,12 +749,32 @@ export class ProxyWasmSimulator implements StreamHost {
     const depth = this.frames.length;
     // Recorded at entry (nested host calls follow it); the result is filled in on return.
     const ev = this.trace.enabled ? this.trace.record({ kind: "vm-call", name, contextId, args, depth }) : undefined;
-    this.frames.push({ contextId, effective: null, exportName: name });
+    this.pushFrame(contextId, name);
     const procExitsBefore = this.procExits.length;
     let value = 0;
     let trap: TrapInfo | undefined;
     try {
-      const r = fn(...args);
+      // Fixed-arity calls (every export takes at most 5 arguments) rather than a spread.
+      let r: unknown;
+      switch (args.length) {
+        case 0:
+          r = fn();
+          break;
+        case 1:
+          r = fn(args[0]!);
+          break;
+        case 2:
+          r = fn(args[0]!, args[1]!);
+          break;
+        case 3:
+          r = fn(args[0]!, args[1]!, args[2]!);
+          break;
+        case 5:
+          r = fn(args[0]!, args[1]!, args[2]!, args[3]!, args[4]!);
+          break;
+        default:
+          r = fn(...args);
+      }
       value = typeof r === "number" ? r >>> 0 : typeof r === "bigint" ? Number(r) : 0;
     } catch (e) {
       trap = { exportName: name, contextId, message: e instanceof Error ? e.message : String(e) };
@@ -768,7 +813,7 @@ export class ProxyWasmSimulator implements StreamHost {
     const ev = this.trace.enabled ? this.trace.record({ kind: "malloc", name: "malloc", contextId: 0, args: [size], depth: Math.max(0, this.frames.length - 1) }) : undefined;
     const prevPhase = this.phase;
     this.phase = "malloc";
-    this.frames.push({ contextId: 0, effective: null, exportName: "malloc" });
+    this.pushFrame(0, "malloc");
     let ptr: number;
     try {
       ptr = fn(size) >>> 0;
@@ -778,6 +823,23 @@ export class ProxyWasmSimulator implements StreamHost {
     }
     if (ev) ev.result = ptr;
     return ptr;
+  }
+
+  /**
+   * pushFrame: a VM call begins. Frame objects are reused per depth (no one keeps a frame after
+   * its call returned), which saves an allocation on every host→VM call.
+   */
+  private pushFrame(contextId: number, exportName: string): void {
+    const depth = this.frames.length;
+    const f = this.framePool[depth];
+    if (f === undefined) {
+      this.framePool[depth] = { contextId, effective: null, exportName };
+    } else {
+      f.contextId = contextId;
+      f.effective = null;
+      f.exportName = exportName;
+    }
+    this.frames.push(this.framePool[depth]!);
   }
 
   /** @internal The context host calls act on: the effective context if set (and alive), else the called one. */

@@ -127,6 +127,9 @@ function toBytes(b: BodyInput): Uint8Array {
   return typeof b === "string" ? UTF8_ENCODER.encode(b) : b;
 }
 
+const REQUEST_CALLBACKS = { headers: "proxy_on_request_headers", body: "proxy_on_request_body", trailers: "proxy_on_request_trailers" } as const;
+const RESPONSE_CALLBACKS = { headers: "proxy_on_response_headers", body: "proxy_on_response_body", trailers: "proxy_on_response_trailers" } as const;
+
 type Stop = "none" | "headers-all" | "headers" | "body" | "trailers";
 
 /** One direction of the stream as this filter sees it. */
@@ -182,8 +185,10 @@ export class HttpStream {
   accessLogPhase = false;
   pendingLocalReply: PendingLocalReply | null = null;
 
-  private readonly req = new Direction("request", { headers: "proxy_on_request_headers", body: "proxy_on_request_body", trailers: "proxy_on_request_trailers" });
-  private readonly res = new Direction("response", { headers: "proxy_on_response_headers", body: "proxy_on_response_body", trailers: "proxy_on_response_trailers" });
+  private readonly req = new Direction("request", REQUEST_CALLBACKS);
+  private readonly res = new Direction("response", RESPONSE_CALLBACKS);
+  /** @internal this stream as property lookup sees it (built on first use) */
+  infoSource: StreamInfoSource | null = null;
   private streamFailed = false;
   private decision: RequestDecision | null = null;
   private decisionWaiters: Array<(d: RequestDecision) => void> = [];
@@ -836,9 +841,9 @@ function notCalled(envoyStatus: number | null): PhaseResult {
   return { called: false, rawReturn: null, envoyStatus };
 }
 
-/** Adapts a stream to the property lookup interface. */
+/** Adapts a stream to the property lookup interface (one adapter per stream: its fields are fixed). */
 export function streamInfo(s: HttpStream): StreamInfoSource {
-  return {
+  return (s.infoSource ??= {
     requestHeaders: () => s.requestHeaders_(),
     responseHeaders: () => s.responseHeaders_(),
     responseTrailers: () => s.responseTrailers_(),
@@ -854,5 +859,5 @@ export function streamInfo(s: HttpStream): StreamInfoSource {
     metadata: s.metadata,
     overrides: s.overrides,
     filterState: s.filterState,
-  };
+  });
 }
