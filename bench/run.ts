@@ -28,6 +28,7 @@ import { countCalls, type CallCounts } from "./lib/hostcalls.js";
 import { interleavedRounds, median, nowMs } from "./lib/measure.js";
 import { ROOT, ensureNoopModule, ensureProductModule } from "./lib/paths.js";
 import { formatFloor, runFloorBenchmark } from "./floor.js";
+import { formatCacheBench, runCacheBenchmark } from "./cache.js";
 
 interface Options {
   quick: boolean;
@@ -253,6 +254,9 @@ async function main(): Promise<void> {
   }
   const floor = await runFloorBenchmark(opts.quick ? 20_000 : 100_000, noop);
   print("  " + formatFloor(floor).split("\n").join("\n  "));
+  // Issue 9: the authorization cache, hit vs uncached in the same run, and backend calls.
+  print("");
+  print(formatCacheBench(await runCacheBenchmark({ quick: opts.quick })));
   if (opts.updateDocs) updateDocs();
 }
 
