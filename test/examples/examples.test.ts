@@ -11,7 +11,7 @@ import { BufferIo } from "../../src-host-sim/cli/lib/io.js";
 import { ProxyWasmSimulator, type HttpCallRequest } from "../../src-host-sim/index.js";
 import { modulePath } from "../support/modules.js";
 
-const EXAMPLES = ["user-key", "app-id-app-key", "basic-auth", "basic-auth-extended", "oidc-jwt-authn", "jwt-payload-header", "system-fetched", "multi-service"];
+const EXAMPLES = ["user-key", "app-id-app-key", "basic-auth", "basic-auth-extended", "oidc-jwt-authn", "jwt-payload-header", "system-fetched", "multi-service", "apicast-features", "cache"];
 
 const bare = (name: string) => `examples/${name}.yaml`;
 const plugin = (name: string) => `examples/wasmplugin/${name}.yaml`;
