@@ -58,7 +58,11 @@ export function explain(
     say(`  ${kind}: no source resolved`);
     return null;
   };
-  const userKey = resolve("user_key");
+  // An OIDC service (docs/features.md) authorizes the client id only: the module ignores
+  // user_key sources and never sends an empty app_key.
+  const oidc = typeof service.authentication === "string" && service.authentication.toLowerCase() === "oidc";
+  if (oidc) say("  user_key: ignored (OIDC service: the client id comes from app_id)");
+  const userKey = oidc ? null : resolve("user_key");
   const appStack = resolve("app_id");
   let appKey: string | null = appStack && appStack.length >= 2 ? appStack[1] : null;
   if (appKey === null && creds.app_key !== undefined && creds.app_key !== null) {
@@ -67,6 +71,7 @@ export function explain(
   } else if (appKey !== null) {
     say("  app_key: taken from the app_id source (its second value); app_key sources not consulted");
   }
+  if (oidc && appKey === "") appKey = null;
   if (userKey) say(`  → user_key ${secrets.reveal(userKey[0])}${appStack ? " (user_key wins over app_id)" : ""}`);
   else if (appStack) say(`  → app_id ${q(appStack[0])}${appKey !== null ? `, app_key ${secrets.reveal(appKey)}` : ", no app_key"}`);
   else {
