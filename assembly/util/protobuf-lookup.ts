@@ -11,65 +11,9 @@
 // the reference fails too, whichever way. Nothing here allocates except the returned strings, and
 // nothing can trap: every read is bounds-checked and recursion is bounded by PROTOBUF_MAX_DEPTH.
 import { digitsIndex } from "../ops/lookup";
-import { PROTOBUF_MAX_DEPTH } from "./protobuf";
-import { decodeUtf8Strict } from "./utf8";
-
-const WIRE_VARINT: u32 = 0;
-const WIRE_I64: u32 = 1;
-const WIRE_LEN: u32 = 2;
-const WIRE_I32: u32 = 5;
-
-/** A position no reader can reach: the "malformed" result of the cursor functions. */
-const BAD: usize = <usize>-1;
-
-// The field nextField() read last (the module is single-threaded; callers copy what they need
-// into locals before reading further).
-let fField: u64 = 0;
-let fWire: u32 = 0;
-let fVal: u64 = 0;
-let fStart: usize = 0;
-let fLen: usize = 0;
-
-/** readVarint reads a varint at `pos` into fVal; returns the position after it, or BAD (as Reader.varint). */
-function readVarint(pos: usize, end: usize): usize {
-  let result: u64 = 0;
-  let shift: u64 = 0;
-  while (true) {
-    if (pos >= end || shift > 63) return BAD;
-    const b = <u64>load<u8>(pos);
-    pos++;
-    result |= (b & 0x7f) << shift;
-    if ((b & 0x80) == 0) { fVal = result; return pos; }
-    shift += 7;
-  }
-  return BAD;
-}
-
-/**
- * nextField reads one field (tag and payload) at `pos`; returns the position after it, or BAD.
- * Every decoder in protobuf.ts consumes a known field exactly as it skips an unknown one, so one
- * reader serves both. LEN payloads are left in fStart/fLen.
- */
-function nextField(pos: usize, end: usize): usize {
-  pos = readVarint(pos, end);
-  if (pos == BAD) return BAD;
-  const tag = fVal;
-  fField = tag >> 3;
-  const wire = <u32>(tag & 7);
-  fWire = wire;
-  if (wire == WIRE_VARINT) return readVarint(pos, end);
-  if (wire == WIRE_I64) return end - pos < 8 ? BAD : pos + 8;
-  if (wire == WIRE_LEN) {
-    pos = readVarint(pos, end);
-    if (pos == BAD) return BAD;
-    if (fVal > <u64>(end - pos)) return BAD;
-    fStart = pos;
-    fLen = <usize>fVal;
-    return pos + fLen;
-  }
-  if (wire == WIRE_I32) return end - pos < 4 ? BAD : pos + 4;
-  return BAD; // groups and reserved wire types
-}
+import { findNamespace, nsEnd, nsStart, PROTOBUF_MAX_DEPTH } from "./protobuf";
+import { BAD, fField, fLen, fStart, fWire, nextField, WIRE_I64, WIRE_LEN, WIRE_VARINT } from "./protowire";
+import { decodeUtf8Strict, utf8Equals, utf8Valid } from "./utf8";
 
 // ---- Lazy values: a kind and the byte range of its payload (set by the node functions) ----
 
@@ -214,41 +158,12 @@ export function metadataLookup(bytes: ArrayBuffer, path: Array<string>, keys: Ar
   return validStruct(rootStart, rootEnd, 0) ? out : null;
 }
 
-/**
- * namespaceNode finds filter_metadata[ns] (the last entry with that key) and leaves it in the node
- * as a Struct. Mirrors decodeMetadataNamespace: every entry's key must be valid UTF-8, and the
- * whole Metadata must be well-formed; other namespaces' values are not looked at.
- */
+/** namespaceNode leaves filter_metadata[ns] in the node as a Struct (see findNamespace). */
 function namespaceNode(start: usize, end: usize, ns: string): bool {
-  let found = false;
-  let foundS: usize = 0;
-  let foundE: usize = 0;
-  let pos = start;
-  while (pos < end) {
-    pos = nextField(pos, end);
-    if (pos == BAD) return false;
-    if (fField != 1 || fWire != WIRE_LEN) continue; // typed_filter_metadata (2) and unknown fields
-    const entryEnd = fStart + fLen;
-    let p = fStart;
-    let keyOk = true;
-    let key: usize = 0;
-    let keyLen: usize = 0;
-    let vs: usize = 0;
-    let ve: usize = 0;
-    while (p < entryEnd) {
-      p = nextField(p, entryEnd);
-      if (p == BAD) return false;
-      if (fWire != WIRE_LEN) continue;
-      if (fField == 1) { key = fStart; keyLen = fLen; keyOk = utf8Valid(key, keyLen); }
-      else if (fField == 2) { vs = fStart; ve = fStart + fLen; }
-    }
-    if (!keyOk) return false;
-    if (utf8Equals(key, keyLen, ns)) { found = true; foundS = vs; foundE = ve; }
-  }
-  if (!found) return false;
+  if (!findNamespace(start, end, ns)) return false;
   nKind = K_STRUCT;
-  nStart = foundS; // an entry without a value is an empty Struct (an empty range)
-  nEnd = foundE;
+  nStart = nsStart; // an entry without a value is an empty Struct (an empty range)
+  nEnd = nsEnd;
   return true;
 }
 
@@ -364,91 +279,9 @@ function validList(start: usize, end: usize, depth: i32): bool {
   return true;
 }
 
-// ---- Byte and UTF-8 helpers ----
+// ---- Byte helpers ----
 
 function bytesEqual(a: usize, aLen: usize, b: usize, bLen: usize): bool {
   if (aLen != bLen) return false;
   return memory.compare(a, b, aLen) == 0;
-}
-
-/** utf8Valid applies decodeUtf8Strict's rules without building the string. */
-function utf8Valid(ptr: usize, len: usize): bool {
-  let i: usize = 0;
-  while (i < len) {
-    const b0 = <u32>load<u8>(ptr + i);
-    if (b0 < 0x80) { i++; continue; }
-    const need = seqLength(b0);
-    if (need == 0 || i + need >= len) return false;
-    const cp = seqValue(ptr + i, b0, need);
-    if (!scalarOk(cp, need)) return false;
-    i += need + 1;
-  }
-  return true;
-}
-
-/**
- * utf8Equals: the `len` bytes at `ptr`, as strict UTF-8, equal `s` (UTF-16). Invalid UTF-8 never
- * equals anything (the reference would have rejected it). UTF-8 takes 1–3 bytes per UTF-16 unit,
- * so most mismatches are decided by the lengths alone.
- */
-function utf8Equals(ptr: usize, len: usize, s: string): bool {
-  const units = <usize>s.length;
-  if (len < units || len > units * 3) return false;
-  const sp = changetype<usize>(s);
-  let i: usize = 0;
-  let o: usize = 0;
-  while (i < len) {
-    if (o >= units) return false;
-    const b0 = <u32>load<u8>(ptr + i);
-    if (b0 < 0x80) {
-      if (<u32>load<u16>(sp + (o << 1)) != b0) return false;
-      i++; o++;
-      continue;
-    }
-    const need = seqLength(b0);
-    if (need == 0 || i + need >= len) return false;
-    const cp = seqValue(ptr + i, b0, need);
-    if (!scalarOk(cp, need)) return false;
-    if (cp >= 0x10000) {
-      if (o + 1 >= units) return false;
-      const v = cp - 0x10000;
-      if (<u32>load<u16>(sp + (o << 1)) != (0xd800 | (v >> 10))) return false;
-      if (<u32>load<u16>(sp + ((o + 1) << 1)) != (0xdc00 | (v & 0x3ff))) return false;
-      o += 2;
-    } else {
-      if (<u32>load<u16>(sp + (o << 1)) != cp) return false;
-      o++;
-    }
-    i += need + 1;
-  }
-  return o == units;
-}
-
-/** seqLength: continuation bytes after lead byte b0 (≥ 0x80), or 0 for an invalid lead byte. */
-// @ts-ignore: decorator
-@inline
-function seqLength(b0: u32): usize {
-  if ((b0 & 0xe0) == 0xc0) return 1;
-  if ((b0 & 0xf0) == 0xe0) return 2;
-  if ((b0 & 0xf8) == 0xf0) return 3;
-  return 0;
-}
-
-/** seqValue: the code point of a sequence whose bytes are in bounds; 0xFFFFFFFF on a bad continuation byte. */
-function seqValue(p: usize, b0: u32, need: usize): u32 {
-  let cp: u32 = need == 1 ? b0 & 0x1f : need == 2 ? b0 & 0x0f : b0 & 0x07;
-  for (let k: usize = 1; k <= need; k++) {
-    const b = <u32>load<u8>(p + k);
-    if ((b & 0xc0) != 0x80) return 0xffffffff;
-    cp = (cp << 6) | (b & 0x3f);
-  }
-  return cp;
-}
-
-/** scalarOk: not overlong for its length, not a surrogate, at most U+10FFFF. */
-// @ts-ignore: decorator
-@inline
-function scalarOk(cp: u32, need: usize): bool {
-  const min: u32 = need == 1 ? 0x80 : need == 2 ? 0x800 : 0x10000;
-  return cp >= min && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
 }

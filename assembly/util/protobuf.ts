@@ -4,67 +4,11 @@
 // Field numbers: proxy-wasm-host.md §4.7. Unknown fields are skipped; malformed input, invalid
 // UTF-8 strings and nesting deeper than PROTOBUF_MAX_DEPTH give null, never a trap.
 import { JsonKind, JsonValue } from "../config/json";
-import { decodeUtf8Strict } from "./utf8";
+import { BAD, fField, fLen, fStart, fVal, fWire, nextField, WIRE_I64, WIRE_LEN, WIRE_VARINT } from "./protowire";
+import { decodeUtf8Strict, utf8Equals, utf8Valid } from "./utf8";
 
 /** Nesting limit for Struct/ListValue trees (the same 64 levels as JSON, G1). */
 export const PROTOBUF_MAX_DEPTH: i32 = 64;
-
-const WIRE_VARINT: u32 = 0;
-const WIRE_I64: u32 = 1;
-const WIRE_LEN: u32 = 2;
-const WIRE_I32: u32 = 5;
-
-/** Reader is a cursor over [pos, end) with a sticky error flag. */
-class Reader {
-  constructor(public pos: usize, public end: usize) {}
-  bad: bool = false;
-
-  get done(): bool {
-    return this.bad || this.pos >= this.end;
-  }
-
-  varint(): u64 {
-    let result: u64 = 0;
-    let shift: u64 = 0;
-    while (true) {
-      if (this.pos >= this.end || shift > 63) { this.bad = true; return 0; }
-      const b = <u64>load<u8>(this.pos);
-      this.pos++;
-      result |= (b & 0x7f) << shift;
-      if ((b & 0x80) == 0) return result;
-      shift += 7;
-    }
-    return 0;
-  }
-
-  /** lengthDelimited returns the start of a LEN payload and moves past it; `this.lastLen` is its size. */
-  lastLen: usize = 0;
-  lengthDelimited(): usize {
-    const len = this.varint();
-    if (this.bad) return 0;
-    if (len > <u64>(this.end - this.pos)) { this.bad = true; return 0; }
-    const start = this.pos;
-    this.lastLen = <usize>len;
-    this.pos += <usize>len;
-    return start;
-  }
-
-  f64(): f64 {
-    if (this.end - this.pos < 8) { this.bad = true; return 0; }
-    const v = load<f64>(this.pos);
-    this.pos += 8;
-    return v;
-  }
-
-  /** skip moves past a field of the given wire type (groups are rejected). */
-  skip(wire: u32): void {
-    if (wire == WIRE_VARINT) this.varint();
-    else if (wire == WIRE_I64) { if (this.end - this.pos < 8) this.bad = true; else this.pos += 8; }
-    else if (wire == WIRE_LEN) this.lengthDelimited();
-    else if (wire == WIRE_I32) { if (this.end - this.pos < 4) this.bad = true; else this.pos += 4; }
-    else this.bad = true;
-  }
-}
 
 /** decodeStruct decodes a serialised google.protobuf.Struct; null when malformed. */
 export function decodeStruct(bytes: ArrayBuffer): JsonValue | null {
@@ -75,53 +19,49 @@ export function decodeStruct(bytes: ArrayBuffer): JsonValue | null {
 /** decodeMetadataNamespace returns filter_metadata[namespace] of a serialised Metadata as a tree, or null. */
 export function decodeMetadataNamespace(bytes: ArrayBuffer, namespace: string): JsonValue | null {
   const base = changetype<usize>(bytes);
-  const r = new Reader(base, base + <usize>bytes.byteLength);
-  // Map semantics: the last entry with the key wins. Remember where it is; decode it at the end.
+  if (!findNamespace(base, base + <usize>bytes.byteLength, namespace)) return null;
+  return structAt(nsStart, nsEnd, 0);
+}
+
+/** The Struct findNamespace found: [nsStart, nsEnd), empty for an entry without a value. */
+export let nsStart: usize = 0;
+export let nsEnd: usize = 0;
+
+/**
+ * findNamespace finds filter_metadata[ns] in the serialised Metadata in [start, end) and leaves
+ * its value in nsStart/nsEnd. Map semantics: the last entry with the key wins. Fails when the
+ * Metadata is malformed, any entry's key is not valid UTF-8, or no entry has the key; other
+ * namespaces' values are not looked at. Allocates nothing.
+ */
+export function findNamespace(start: usize, end: usize, ns: string): bool {
   let found = false;
-  let foundStart: usize = 0;
-  let foundLen: usize = 0;
-  while (!r.done) {
-    const tag = r.varint();
-    if (r.bad) break;
-    const field = tag >> 3;
-    const wire = <u32>(tag & 7);
-    if (field == 1 && wire == WIRE_LEN) {
-      const entry = r.lengthDelimited();
-      if (r.bad) break;
-      const e = new Reader(entry, entry + r.lastLen);
-      let key: string | null = "";
-      let valueStart: usize = 0;
-      let valueLen: usize = 0;
-      while (!e.done) {
-        const t = e.varint();
-        if (e.bad) break;
-        const f = t >> 3;
-        const w = <u32>(t & 7);
-        if (f == 1 && w == WIRE_LEN) {
-          const p = e.lengthDelimited();
-          if (e.bad) break;
-          key = decodeUtf8Strict(p, e.lastLen);
-        } else if (f == 2 && w == WIRE_LEN) {
-          valueStart = e.lengthDelimited();
-          valueLen = e.lastLen;
-        } else {
-          e.skip(w);
-        }
-      }
-      if (e.bad || key === null) return null;
-      if (key == namespace) {
-        found = true;
-        foundStart = valueStart;
-        foundLen = valueLen;
-      }
-    } else {
-      r.skip(wire); // typed_filter_metadata (2) and unknown fields
+  let foundS: usize = 0;
+  let foundE: usize = 0;
+  let pos = start;
+  while (pos < end) {
+    pos = nextField(pos, end);
+    if (pos == BAD) return false;
+    if (fField != 1 || fWire != WIRE_LEN) continue; // typed_filter_metadata (2) and unknown fields
+    const entryEnd = fStart + fLen;
+    let p = fStart;
+    let key: usize = 0;
+    let keyLen: usize = 0; // no key field: the key is ""
+    let vs: usize = 0;
+    let ve: usize = 0;
+    while (p < entryEnd) {
+      p = nextField(p, entryEnd);
+      if (p == BAD) return false;
+      if (fWire != WIRE_LEN) continue;
+      if (fField == 1) { key = fStart; keyLen = fLen; } // a repeated field: the last one counts
+      else if (fField == 2) { vs = fStart; ve = fStart + fLen; }
     }
+    if (!utf8Valid(key, keyLen)) return false;
+    if (utf8Equals(key, keyLen, ns)) { found = true; foundS = vs; foundE = ve; }
   }
-  if (r.bad || !found) return null;
-  // An entry without a value is an empty Struct.
-  if (foundLen == 0) return structAt(0, 0, 0);
-  return structAt(foundStart, foundStart + foundLen, 0);
+  if (!found) return false;
+  nsStart = foundS;
+  nsEnd = foundE;
+  return true;
 }
 
 /** structAt decodes a Struct in [start, end). */
@@ -129,42 +69,29 @@ function structAt(start: usize, end: usize, depth: i32): JsonValue | null {
   if (depth >= PROTOBUF_MAX_DEPTH) return null;
   const obj = new JsonValue();
   obj.kind = JsonKind.Object;
-  const r = new Reader(start, end);
   let index: Map<string, i32> | null = null;
-  while (!r.done) {
-    const tag = r.varint();
-    if (r.bad) return null;
-    const field = tag >> 3;
-    const wire = <u32>(tag & 7);
-    if (field != 1 || wire != WIRE_LEN) {
-      r.skip(wire);
-      continue;
-    }
-    const entry = r.lengthDelimited();
-    if (r.bad) return null;
-    const e = new Reader(entry, entry + r.lastLen);
+  let pos = start;
+  while (pos < end) {
+    pos = nextField(pos, end);
+    if (pos == BAD) return null;
+    if (fField != 1 || fWire != WIRE_LEN) continue;
+    const entryEnd = fStart + fLen;
+    let p = fStart;
     let key: string | null = "";
     let value: JsonValue | null = null;
-    while (!e.done) {
-      const t = e.varint();
-      if (e.bad) return null;
-      const f = t >> 3;
-      const w = <u32>(t & 7);
-      if (f == 1 && w == WIRE_LEN) {
-        const p = e.lengthDelimited();
-        if (e.bad) return null;
-        key = decodeUtf8Strict(p, e.lastLen);
+    while (p < entryEnd) {
+      p = nextField(p, entryEnd);
+      if (p == BAD) return null;
+      if (fWire != WIRE_LEN) continue;
+      if (fField == 1) {
+        key = decodeUtf8Strict(fStart, fLen);
         if (key === null) return null;
-      } else if (f == 2 && w == WIRE_LEN) {
-        const p = e.lengthDelimited();
-        if (e.bad) return null;
-        value = valueAt(p, p + e.lastLen, depth + 1);
+      } else if (fField == 2) {
+        value = valueAt(fStart, fStart + fLen, depth + 1);
         if (value === null) return null;
-      } else {
-        e.skip(w);
       }
     }
-    if (e.bad || key === null) return null;
+    if (key === null) return null;
     const v = value !== null ? value : nullValue();
     // Map semantics: a repeated key replaces the earlier value. Small maps are scanned; larger
     // ones get an index so hostile input with many keys stays linear.
@@ -188,59 +115,49 @@ function structAt(start: usize, end: usize, depth: i32): JsonValue | null {
       obj.values.push(v);
     }
   }
-  return r.bad ? null : obj;
+  return obj;
 }
 
 /** valueAt decodes a google.protobuf.Value in [start, end); the last kind field wins (oneof). */
 function valueAt(start: usize, end: usize, depth: i32): JsonValue | null {
   if (depth >= PROTOBUF_MAX_DEPTH) return null;
-  const r = new Reader(start, end);
   let out = nullValue();
-  while (!r.done) {
-    const tag = r.varint();
-    if (r.bad) return null;
-    const field = tag >> 3;
-    const wire = <u32>(tag & 7);
+  let pos = start;
+  while (pos < end) {
+    pos = nextField(pos, end);
+    if (pos == BAD) return null;
+    const field = fField;
+    const wire = fWire;
     if (field == 1 && wire == WIRE_VARINT) {
-      r.varint();
       out = nullValue();
     } else if (field == 2 && wire == WIRE_I64) {
       const v = new JsonValue();
       v.kind = JsonKind.Number;
-      v.num = r.f64();
+      v.num = load<f64>(pos - 8); // the payload just read
       out = v;
     } else if (field == 3 && wire == WIRE_LEN) {
-      const p = r.lengthDelimited();
-      if (r.bad) return null;
-      const s = decodeUtf8Strict(p, r.lastLen);
+      const s = decodeUtf8Strict(fStart, fLen);
       if (s === null) return null;
       const v = new JsonValue();
       v.kind = JsonKind.String;
       v.str = s;
       out = v;
     } else if (field == 4 && wire == WIRE_VARINT) {
-      const b = r.varint();
       const v = new JsonValue();
       v.kind = JsonKind.Bool;
-      v.bool = b != 0;
+      v.bool = fVal != 0;
       out = v;
     } else if (field == 5 && wire == WIRE_LEN) {
-      const p = r.lengthDelimited();
-      if (r.bad) return null;
-      const s = structAt(p, p + r.lastLen, depth + 1);
+      const s = structAt(fStart, fStart + fLen, depth + 1);
       if (s === null) return null;
       out = s;
     } else if (field == 6 && wire == WIRE_LEN) {
-      const p = r.lengthDelimited();
-      if (r.bad) return null;
-      const l = listAt(p, p + r.lastLen, depth + 1);
+      const l = listAt(fStart, fStart + fLen, depth + 1);
       if (l === null) return null;
       out = l;
-    } else {
-      r.skip(wire);
     }
   }
-  return r.bad ? null : out;
+  return out;
 }
 
 /** listAt decodes a google.protobuf.ListValue in [start, end). */
@@ -248,23 +165,16 @@ function listAt(start: usize, end: usize, depth: i32): JsonValue | null {
   if (depth >= PROTOBUF_MAX_DEPTH) return null;
   const list = new JsonValue();
   list.kind = JsonKind.Array;
-  const r = new Reader(start, end);
-  while (!r.done) {
-    const tag = r.varint();
-    if (r.bad) return null;
-    const field = tag >> 3;
-    const wire = <u32>(tag & 7);
-    if (field == 1 && wire == WIRE_LEN) {
-      const p = r.lengthDelimited();
-      if (r.bad) return null;
-      const v = valueAt(p, p + r.lastLen, depth + 1);
-      if (v === null) return null;
-      list.items.push(v);
-    } else {
-      r.skip(wire);
-    }
+  let pos = start;
+  while (pos < end) {
+    pos = nextField(pos, end);
+    if (pos == BAD) return null;
+    if (fField != 1 || fWire != WIRE_LEN) continue;
+    const v = valueAt(fStart, fStart + fLen, depth + 1);
+    if (v === null) return null;
+    list.items.push(v);
   }
-  return r.bad ? null : list;
+  return list;
 }
 
 function nullValue(): JsonValue {
