@@ -397,3 +397,14 @@ describe.skipIf(!tools.ok)(`real registry round trip (docker-registry + skopeo)$
     }
   });
 });
+
+describe("runtime config of the Wasm artifact", () => {
+  it("names the ABI marker the module really exports", () => {
+    const module = wasm();
+    const image = buildWasmArtifact(module);
+    const config = JSON.parse(new TextDecoder().decode(image.blobs.get(image.manifest.config.digest)!)) as { abiVersions: string[] };
+    const exported = WebAssembly.Module.exports(new WebAssembly.Module(module)).map((e) => e.name).filter((n) => n.startsWith("proxy_abi_version_"));
+    expect(exported).toHaveLength(1);
+    expect(config.abiVersions).toEqual(exported);
+  });
+});

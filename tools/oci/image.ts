@@ -103,6 +103,12 @@ function finish(format: ImageFormat, manifest: OciManifest, blobs: Map<string, U
   return { format, manifest, manifestBytes, manifestDigest: sha256Digest(manifestBytes), blobs };
 }
 
+/** abiVersionsOf lists the Proxy-Wasm ABI markers the module exports (e.g. proxy_abi_version_0_2_1). */
+export function abiVersionsOf(wasm: Uint8Array): string[] {
+  const module = new WebAssembly.Module(wasm as Uint8Array<ArrayBuffer>);
+  return WebAssembly.Module.exports(module).map((e) => e.name).filter((n) => n.startsWith("proxy_abi_version_")).sort();
+}
+
 /** The Wasm OCI artifact: layer 0 is the raw module, layer 1 the runtime config (also the manifest config). */
 export function buildWasmArtifact(wasm: Uint8Array, opts: ImageOptions = {}): BuiltImage {
   assertWasm(wasm);
@@ -112,7 +118,7 @@ export function buildWasmArtifact(wasm: Uint8Array, opts: ImageOptions = {}): Bu
   const config = jsonBytes({
     created: isoTime(opts.created ?? 0),
     type: "envoy_proxy",
-    abiVersions: ["proxy_abi_version_0_2_0"],
+    abiVersions: abiVersionsOf(wasm),
     config: { rootIds: [rootId] },
   });
   const layer = descriptorOf(MEDIA_TYPES.wasmLayer, wasm, { "org.opencontainers.image.title": "plugin.wasm" });
