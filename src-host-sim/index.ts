@@ -57,7 +57,7 @@ export {
   type CallbackResult,
   type TrapInfo,
 } from "./host/http-calls.js";
-export { HeaderMap, type HeaderInput } from "./host/headers.js";
+export { HeaderMap, type HeaderInput, type HeaderValue, type RawHeaderPair, headerValueText } from "./host/headers.js";
 export { VirtualClock, DEFAULT_EPOCH_MS } from "./host/clock.js";
 export { SharedDataStore } from "./host/shared-data.js";
 export { MetricsStore, type MetricStat } from "./host/metrics.js";

@@ -4,8 +4,9 @@
 // - config:  random and mutated configurations (examples/*.yaml converted to JSON, then members
 //            deleted/duplicated, types changed, deep nesting, random ops, random bytes, invalid
 //            UTF-8, truncation) through on_configure, then a few requests through what was accepted;
-// - request: random request headers (garbage, 64 KiB values, hundreds of headers, odd paths) and
-//            random jwt_authn/other metadata against valid configurations;
+// - request: random request headers (garbage, 64 KiB values, hundreds of headers, odd paths, raw
+//            header bytes that are not UTF-8 — Envoy's HTTP/1 codec passes obs-text 0x80-0xFF
+//            through) and random jwt_authn/other metadata against valid configurations;
 // - backend: random 3scale backend answers (statuses, headers, bodies, failures, timeouts) and random
 //            porta (system) answers, streams reset while their call is pending.
 // Checked after every step: the VM never traps (vmState ok, no trapped phase/callback), linear memory
@@ -14,7 +15,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse } from "yaml";
-import { FailState, ProxyWasmSimulator, type HttpCall, type HttpCallResponseInit, type HttpStream, type JsonValue } from "../../src-host-sim/index.js";
+import { FailState, ProxyWasmSimulator, type HeaderValue, type HttpCall, type HttpCallResponseInit, type HttpStream, type JsonValue } from "../../src-host-sim/index.js";
 import { loadSeed } from "../../src-host-sim/backend/index.js";
 import { proxyConfigDocument } from "../../src-host-sim/system/simulator.js";
 import { benchSeed } from "./configs.js";
@@ -55,6 +56,8 @@ export interface FuzzReport {
   configsRejected: number;
   streams: number;
   backendAnswers: number;
+  /** header values sent as raw bytes that are not UTF-8 (requests, responses, backend answers) */
+  rawHeaderValues: number;
   maxPages: number;
   elapsedMs: number;
   failures: FuzzFailure[];
@@ -105,6 +108,7 @@ class Iteration {
   rejected = 0;
   streams = 0;
   answers = 0;
+  rawHeaderValues = 0;
   maxPages = 0;
 
   constructor(
@@ -199,7 +203,7 @@ class Iteration {
   // ---- requests -------------------------------------------------------------------------------
 
   /** A request that some example configuration accepts, or garbage, or something in between. */
-  request(garbage: boolean, credentialed = false): { headers: Array<[string, string]>; metadata?: Record<string, Record<string, JsonValue>> } {
+  request(garbage: boolean, credentialed = false): { headers: Array<[string, HeaderValue]>; metadata?: Record<string, Record<string, JsonValue>> } {
     const rng = this.rng;
     if (credentialed) {
       // Every credential the examples read, all valid: whatever the configuration, a call goes out.
@@ -220,7 +224,7 @@ class Iteration {
     }
     const path = garbage ? randomPath(rng) : rng.pick(["/", "/products/", "/products/7/sold", "/oidc", "/x?bigsale=1", "/a/b/c"]);
     const query = rng.pick(["", "?user_key=user_key_demo", "?app_id=aladdin&app_key=opensesame", "?user_key=", "?user_key=%zz%", "?app_id=aladdin"]);
-    const headers: Array<[string, string]> = [];
+    const headers: Array<[string, HeaderValue]> = [];
     if (!garbage || rng.chance(0.9)) headers.push([":method", garbage ? rng.pick(["GET", "POST", "", "get", "X".repeat(300), randomString(rng)]) : rng.pick(["GET", "POST", "DELETE"])]);
     if (!garbage || rng.chance(0.9)) headers.push([":path", path + (path.includes("?") ? "" : query)]);
     if (!garbage || rng.chance(0.9)) headers.push([":authority", garbage ? rng.pick(["", "api.example.com", "a:99999", "[::1]", "😀.example", randomString(rng)]) : rng.pick(["api.example.com", "127.0.0.1:8080", "svc.example.net"])]);
@@ -234,6 +238,14 @@ class Iteration {
       for (let n = rng.pick([0, 1, 3, 10, 100]); n > 0; n--) headers.push([randomHeaderName(rng), randomHeaderValue(rng)]);
       if (rng.chance(0.1)) headers.push([rng.pick(["authorization", "user_key", "x-jwt-payload", "cookie"]), rng.string(65536)]);
     }
+    // Invalid UTF-8 in otherwise plausible values (a credential, :path, :authority…): the bytes
+    // land before, inside or after whatever the module parses (Basic's base64, a query value).
+    if (rng.chance(garbage ? 0.3 : 0.1)) {
+      for (let n = rng.range(1, 3); n > 0 && headers.length > 0; n--) {
+        const i = rng.int(headers.length);
+        headers[i] = [headers[i]![0], withInvalidUtf8(rng, headers[i]![1])];
+      }
+    }
     const md = rng.int(4);
     let metadata: Record<string, Record<string, JsonValue>> | undefined;
     if (md === 0) metadata = { "envoy.filters.http.jwt_authn": { [rng.pick(["my_provider", "p", ""])]: { azp: "aladdin", aud: ["aladdin", "x"], iss: "https://sso" } } };
@@ -245,9 +257,10 @@ class Iteration {
   stream(garbage: boolean, answer: (call: HttpCall) => void, credentialed = false): void {
     const rng = this.rng;
     const req = this.request(garbage, credentialed);
-    this.note(`request ${JSON.stringify(req.headers.map(([k, v]) => [k, v.length > 200 ? `${v.slice(0, 200)}…(${v.length})` : v]))}${req.metadata ? ` metadata ${JSON.stringify(req.metadata).slice(0, 500)}` : ""}`);
+    this.note(`request ${JSON.stringify(req.headers.map(([k, v]) => [k, noteValue(v)]))}${req.metadata ? ` metadata ${JSON.stringify(req.metadata).slice(0, 500)}` : ""}`);
     const s = this.sim.newHttpStream(req.metadata ? { metadata: req.metadata as never } : {});
     this.streams++;
+    this.countRaw(req.headers);
     const eos = rng.chance(0.8);
     this.check("request headers", s.sendRequestHeaders(req.headers, { endOfStream: eos }).trapped);
     if (!eos && s.alive) this.check("request body", s.sendRequestBody(rng.bytes(rng.range(0, 100)), { endOfStream: true }).trapped);
@@ -260,9 +273,16 @@ class Iteration {
       this.answers++;
     }
     if (s.status === "active" && rng.chance(0.9)) {
-      this.check("response headers", s.sendResponseHeaders([[":status", String(rng.pick([200, 404, 500]))], ["content-length", "0"]], { endOfStream: true }).trapped);
+      const response: Array<[string, HeaderValue]> = [[":status", String(rng.pick([200, 404, 500]))], ["content-length", "0"]];
+      if (rng.chance(0.1)) response.push([rng.pick(["content-type", "x-raw", "3scale-rejection-reason"]), withInvalidUtf8(rng, "text/plain")]);
+      this.countRaw(response);
+      this.check("response headers", s.sendResponseHeaders(response, { endOfStream: true }).trapped);
     }
     if (s.alive) this.check("complete", (rng.chance(0.9) ? s.complete() : s.reset()).trapped);
+  }
+
+  private countRaw(headers: ReadonlyArray<readonly [string, HeaderValue]>): void {
+    for (const [, v] of headers) if (typeof v !== "string") this.rawHeaderValues++;
   }
 
   answerOk(call: HttpCall): void {
@@ -286,7 +306,9 @@ class Iteration {
       return;
     }
     const r = randomBackendAnswer(rng);
-    this.note(`answer ${call.cluster} ${call.path.slice(0, 300)} → ${r.status} ${JSON.stringify(r.headers)} body ${textOf(r.body as Uint8Array)}`);
+    const headers = (r.headers ?? []) as Array<[string, HeaderValue]>;
+    this.countRaw(headers);
+    this.note(`answer ${call.cluster} ${call.path.slice(0, 300)} → ${r.status} ${JSON.stringify(headers.map(([k, v]) => [k, noteValue(v)]))} body ${textOf(r.body as Uint8Array)}`);
     this.check("backend answer", call.respond(r).trapped);
   }
 
@@ -394,8 +416,37 @@ function randomHeaderName(rng: Prng): string {
   return rng.pick([":method", ":path", ":authority", ":status", "user_key", "authorization", "x-jwt-payload", "", rng.string(rng.range(1, 30)), "X-UPPER", "\u00e9t\u00e9"]);
 }
 
-function randomHeaderValue(rng: Prng): string {
-  switch (rng.int(5)) {
+/** Byte sequences that are not UTF-8: lone continuation/lead bytes, truncated, overlong, surrogates, > U+10FFFF. */
+const INVALID_UTF8: readonly number[][] = [
+  [0x80], [0xbf], [0xff], [0xfe], [0xc0, 0xaf], [0xc1, 0xbf], [0xe0, 0x80, 0x80], [0xed, 0xa0, 0x80],
+  [0xed, 0xbf, 0xbf], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xf0, 0x80, 0x80, 0xaf], [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xc3],
+];
+
+/**
+ * withInvalidUtf8: the UTF-8 of `v` (a string, or bytes already) with invalid sequences inserted
+ * at random places (start, end, anywhere inside), or replaced outright by obs-text bytes.
+ */
+function withInvalidUtf8(rng: Prng, v: HeaderValue): Uint8Array {
+  const base = typeof v === "string" ? new TextEncoder().encode(v) : v;
+  if (rng.chance(0.15)) return Uint8Array.from({ length: rng.range(1, 40) }, () => 0x80 + rng.int(0x80));
+  let out = base;
+  for (let n = rng.range(1, 3); n > 0; n--) {
+    const at = rng.pick([0, out.length, rng.int(out.length + 1)]);
+    out = concat(out.subarray(0, at), Uint8Array.from(rng.pick(INVALID_UTF8)), out.subarray(at));
+  }
+  return out;
+}
+
+/** noteValue: a header value for the trail (long values cut, raw bytes as hex). */
+function noteValue(v: HeaderValue): string {
+  if (typeof v === "string") return v.length > 200 ? `${v.slice(0, 200)}…(${v.length})` : v;
+  const hex = Buffer.from(v.subarray(0, 200)).toString("hex");
+  return `<raw ${v.length} bytes: ${hex}${v.length > 200 ? "…" : ""}>`;
+}
+
+function randomHeaderValue(rng: Prng): HeaderValue {
+  switch (rng.int(6)) {
+    case 5: return withInvalidUtf8(rng, rng.chance(0.5) ? randomString(rng) : "");
     case 0: return "";
     case 1: return rng.string(rng.range(1, 200));
     case 2: return String.fromCharCode(...Array.from({ length: rng.range(1, 50) }, () => rng.int(0x10000)));
@@ -416,9 +467,10 @@ const XML_ERROR = '<?xml version="1.0" encoding="UTF-8"?><error code="user_key_i
 
 function randomBackendAnswer(rng: Prng): HttpCallResponseInit {
   const status = rng.chance(0.8) ? rng.pick([200, 200, 200, 201, 202, 204, 302, 400, 401, 403, 404, 409, 422, 429, 500, 502, 503, 504]) : rng.range(0, 999);
-  const headers: Array<[string, string]> = [];
+  const headers: Array<[string, HeaderValue]> = [];
   if (rng.chance(0.7)) headers.push(["content-type", rng.pick(["application/vnd.3scale-v2.0+xml", "text/plain", "", randomString(rng)])]);
   if (rng.chance(0.4)) headers.push(["3scale-rejection-reason", rng.pick(["limits_exceeded", "user_key_invalid", "application_not_found", "", randomString(rng), "x".repeat(5000)])]);
+  if (rng.chance(0.1)) headers.push([rng.pick(["3scale-rejection-reason", "content-type", "3scale-limit-remaining"]), withInvalidUtf8(rng, rng.pick(["limits_exceeded", "application/vnd.3scale-v2.0+xml", "5"]))]);
   if (rng.chance(0.3)) headers.push(["3scale-limit-remaining", rng.pick(["0", "-1", "99999999999999999999", "abc", ""])]);
   if (rng.chance(0.3)) headers.push(["3scale-limit-reset", rng.pick(["0", "-1", "1e9", "abc", ""])]);
   if (rng.chance(0.2)) for (let n = rng.range(1, 50); n > 0; n--) headers.push([randomHeaderName(rng), randomHeaderValue(rng)]);
@@ -458,6 +510,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     configsRejected: 0,
     streams: 0,
     backendAnswers: 0,
+    rawHeaderValues: 0,
     maxPages: 0,
     elapsedMs: 0,
     failures: [],
@@ -475,6 +528,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
     report.configsRejected += it.rejected;
     report.streams += it.streams;
     report.backendAnswers += it.answers;
+    report.rawHeaderValues += it.rawHeaderValues;
     report.maxPages = Math.max(report.maxPages, it.maxPages);
     if (failure) report.failures.push(failure);
     if (opts.onProgress && Date.now() - lastProgress > 10_000) {

@@ -6,7 +6,7 @@
 // - Variable-size results use the exact-size malloc protocol: size 0 → no malloc, ptr=0,size=0.
 
 import { WasmResult } from "./enums.js";
-import { headerPairsByteLength, writeHeaderPairs, deserializeHeaderPairsAt, type HeaderPair } from "./pairs.js";
+import { headerPairsByteLength, writeHeaderPairs, deserializeHeaderPairsAt, type HeaderPair, type PairList } from "./pairs.js";
 import { decodeUtf8, utf8Length, writeUtf8 } from "./utf8.js";
 
 const NO_BYTES = new Uint8Array(0);
@@ -127,7 +127,7 @@ export class GuestMemory {
   }
 
   /** returnPairs: returnBytes of serializeHeaderPairs(pairs), serialized straight into guest memory. */
-  returnPairs(retPtrPtr: number, retSizePtr: number, pairs: ReadonlyArray<readonly [string, string]>): WasmResult {
+  returnPairs(retPtrPtr: number, retSizePtr: number, pairs: PairList): WasmResult {
     const len = headerPairsByteLength(pairs);
     const ptr = this.allocateResult(retPtrPtr, retSizePtr, len);
     if (ptr <= 0) return ptr === 0 ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;

@@ -12,8 +12,9 @@ export type BytePair = [Uint8Array, Uint8Array];
 export const MAX_PAIRS = 1024;
 export const MAX_PAIRS_BYTES = 1024 * 1024;
 
-type PairItem = string | Uint8Array;
-type PairList = ReadonlyArray<readonly [PairItem, PairItem]>;
+/** A key or value to serialize: a string (written as UTF-8) or raw bytes (written as they are). */
+export type PairItem = string | Uint8Array;
+export type PairList = ReadonlyArray<readonly [PairItem, PairItem]>;
 
 function itemLength(v: PairItem): number {
   return typeof v === "string" ? utf8Length(v) : v.length;

@@ -1,14 +1,33 @@
 // HeaderMap: an Envoy-shaped header map. The behaviours it reproduces are listed in envoy.ts;
 // in short: keys are lower-cased, pseudo-headers iterate first, get returns the first value,
 // add appends (duplicates allowed), replace replaces all values or adds, remove removes all.
+// A value is a string (stored as its UTF-8) or raw bytes: Envoy's HTTP/1 codec passes obs-text
+// (0x80-0xFF) through, so a client can send header values that are not valid UTF-8; a Uint8Array
+// value reaches the guest byte-for-byte. The string accessors decode such a value lossily (U+FFFD).
 
 import type { HeaderPair } from "../abi/pairs.js";
-import { utf8Length } from "../abi/utf8.js";
+import { decodeUtf8, utf8Length } from "../abi/utf8.js";
 
-export type HeaderInput = ReadonlyArray<readonly [string, string]> | Record<string, string | readonly string[]>;
+/** A header value: text (sent as UTF-8) or raw bytes (sent as they are, e.g. invalid UTF-8). */
+export type HeaderValue = string | Uint8Array;
+/** A header as stored: the lower-case key and its value, text or raw bytes. */
+export type RawHeaderPair = [string, HeaderValue];
+
+export type HeaderInput =
+  | ReadonlyArray<readonly [string, HeaderValue]>
+  | Record<string, HeaderValue | readonly HeaderValue[]>;
+
+/** headerValueText: the value as a string; raw bytes are decoded lossily (U+FFFD) as TextDecoder does. */
+export function headerValueText(v: HeaderValue): string {
+  return typeof v === "string" ? v : decodeUtf8(v);
+}
+
+function headerValueLength(v: HeaderValue): number {
+  return typeof v === "string" ? utf8Length(v) : v.length;
+}
 
 export class HeaderMap {
-  private entries: HeaderPair[] = [];
+  private entries: RawHeaderPair[] = [];
   private pseudoCount = 0;
 
   /** from builds a map from test input; HTTP/1 `host` becomes `:authority` (as Envoy's codec). */
@@ -24,26 +43,27 @@ export class HeaderMap {
    */
   addInput(input: HeaderInput, skip?: string): void {
     if (Array.isArray(input)) {
-      const pairs = input as ReadonlyArray<readonly [string, string]>;
+      const pairs = input as ReadonlyArray<readonly [string, HeaderValue]>;
       for (let i = 0; i < pairs.length; i++) this.addInputPair(pairs[i]![0], pairs[i]![1], skip);
       return;
     }
-    for (const [k, v] of Object.entries(input as Record<string, string | readonly string[]>)) {
-      if (Array.isArray(v)) for (const x of v as string[]) this.addInputPair(k, x, skip);
-      else this.addInputPair(k, v as string, skip);
+    for (const [k, v] of Object.entries(input as Record<string, HeaderValue | readonly HeaderValue[]>)) {
+      if (Array.isArray(v)) for (const x of v as HeaderValue[]) this.addInputPair(k, x, skip);
+      else this.addInputPair(k, v as HeaderValue, skip);
     }
   }
 
-  private addInputPair(k: string, v: string, skip: string | undefined): void {
+  private addInputPair(k: string, v: HeaderValue, skip: string | undefined): void {
     const lower = k.toLowerCase();
     // Only an exact ":authority" (or any-case "host") is de-duplicated, as before the map lower-cases.
     const key = lower === "host" ? ":authority" : k;
     if (skip !== undefined && (lower === "host" ? key : lower) === skip) return;
-    if (key === ":authority" && this.get(":authority") !== undefined) return;
-    this.add(key, v);
+    if (key === ":authority" && this.getRaw(":authority") !== undefined) return;
+    // Raw bytes are copied: the test may reuse its array after sending it.
+    this.add(key, typeof v === "string" ? v : v.slice());
   }
 
-  static fromPairs(pairs: ReadonlyArray<readonly [string, string]>): HeaderMap {
+  static fromPairs(pairs: ReadonlyArray<readonly [string, HeaderValue]>): HeaderMap {
     const map = new HeaderMap();
     for (const [k, v] of pairs) map.add(k, v);
     return map;
@@ -56,12 +76,23 @@ export class HeaderMap {
   /** byteSize: Σ key bytes + value bytes (what proxy_get_header_map_size returns). */
   get byteSize(): number {
     let n = 0;
-    for (const [k, v] of this.entries) n += utf8Length(k) + utf8Length(v);
+    for (const [k, v] of this.entries) n += utf8Length(k) + headerValueLength(v);
     return n;
   }
 
+  /** pairs: a copy of the headers as strings (raw-byte values decoded lossily). */
   pairs(): HeaderPair[] {
     const out: HeaderPair[] = new Array(this.entries.length);
+    for (let i = 0; i < out.length; i++) {
+      const e = this.entries[i]!;
+      out[i] = [e[0], headerValueText(e[1])];
+    }
+    return out;
+  }
+
+  /** rawPairs: a copy of the headers with raw-byte values kept as bytes. */
+  rawPairs(): RawHeaderPair[] {
+    const out: RawHeaderPair[] = new Array(this.entries.length);
     for (let i = 0; i < out.length; i++) {
       const e = this.entries[i]!;
       out[i] = [e[0], e[1]];
@@ -69,12 +100,26 @@ export class HeaderMap {
     return out;
   }
 
+  /** hasRawValues: does some value hold raw bytes (rather than a string)? */
+  hasRawValues(): boolean {
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i++) if (typeof entries[i]![1] !== "string") return true;
+    return false;
+  }
+
   /** @internal The entries themselves, for serializing without a copy; must not be modified. */
-  view(): ReadonlyArray<HeaderPair> {
+  view(): ReadonlyArray<readonly [string, HeaderValue]> {
     return this.entries;
   }
 
+  /** get: the first value as a string (raw bytes decoded lossily); undefined when absent. */
   get(key: string): string | undefined {
+    const v = this.getRaw(key);
+    return v === undefined ? undefined : typeof v === "string" ? v : decodeUtf8(v);
+  }
+
+  /** getRaw: the first value as stored (a string or raw bytes); undefined when absent. */
+  getRaw(key: string): HeaderValue | undefined {
     const k = key.toLowerCase();
     const entries = this.entries;
     for (let i = 0; i < entries.length; i++) if (entries[i]![0] === k) return entries[i]![1];
@@ -83,14 +128,14 @@ export class HeaderMap {
 
   getAll(key: string): string[] {
     const k = key.toLowerCase();
-    return this.entries.filter(([ek]) => ek === k).map(([, v]) => v);
+    return this.entries.filter(([ek]) => ek === k).map(([, v]) => headerValueText(v));
   }
 
   has(key: string): boolean {
-    return this.get(key) !== undefined;
+    return this.getRaw(key) !== undefined;
   }
 
-  add(key: string, value: string): void {
+  add(key: string, value: HeaderValue): void {
     const k = key.toLowerCase();
     if (k.charCodeAt(0) === 0x3a /* ':' */) {
       if (this.pseudoCount === this.entries.length) this.entries.push([k, value]);
@@ -101,7 +146,7 @@ export class HeaderMap {
     }
   }
 
-  replace(key: string, value: string): void {
+  replace(key: string, value: HeaderValue): void {
     const k = key.toLowerCase();
     const idx = this.entries.findIndex(([ek]) => ek === k);
     if (idx < 0) {
@@ -122,7 +167,7 @@ export class HeaderMap {
   }
 
   /** setPairs: Envoy removes every key, then adds each pair in order. */
-  setPairs(pairs: ReadonlyArray<readonly [string, string]>): void {
+  setPairs(pairs: ReadonlyArray<readonly [string, HeaderValue]>): void {
     this.entries = [];
     this.pseudoCount = 0;
     for (const [k, v] of pairs) this.add(k, v);
@@ -130,14 +175,14 @@ export class HeaderMap {
 
   clone(): HeaderMap {
     const m = new HeaderMap();
-    m.entries = this.pairs();
+    m.entries = this.rawPairs();
     m.pseudoCount = this.pseudoCount;
     return m;
   }
 
   toObject(): Record<string, string> {
     const o: Record<string, string> = {};
-    for (const [k, v] of this.entries) if (!(k in o)) o[k] = v;
+    for (const [k, v] of this.entries) if (!(k in o)) o[k] = headerValueText(v);
     return o;
   }
 

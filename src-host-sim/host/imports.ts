@@ -300,13 +300,14 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
     if (!kv) return WasmResult.InvalidMemoryAccess;
     const map = resolveMap(type, false);
     if (!map) return inAccessLog() ? WasmResult.NotFound : WasmResult.BadArgument;
-    const v = map.get(kv.key);
+    const v = map.getRaw(kv.key);
     if (v === undefined) {
       // ABI 0.1.0 answered a missing key with Ok and an empty value; 0.2.x with NotFound.
       if (abi === "0.1.0") return mem.returnBytes(pp, sp, new Uint8Array(0));
       return WasmResult.NotFound;
     }
-    return mem.returnString(pp, sp, v);
+    // A raw-byte value (e.g. invalid UTF-8 sent by a client) reaches the guest byte-for-byte.
+    return typeof v === "string" ? mem.returnString(pp, sp, v) : mem.returnBytes(pp, sp, v);
   });
 
   const mapWrite = (op: (map: HeaderMap, key: string, value: string) => void, withValue: boolean) =>

@@ -469,7 +469,7 @@ export class ProxyWasmSimulator implements StreamHost {
       const rbody = r.body === undefined ? new Uint8Array(0) : typeof r.body === "string" ? new TextEncoder().encode(r.body) : r.body;
       const headers = HeaderMap.from(r.headers);
       if (!headers.has(":status")) headers.add(":status", String(r.status));
-      stream.sendResponseHeaders(headers.pairs(), { endOfStream: rbody.length === 0 && r.trailers === undefined });
+      stream.sendResponseHeaders(headers.rawPairs(), { endOfStream: rbody.length === 0 && r.trailers === undefined });
       if (rbody.length > 0) stream.sendResponseBody(rbody, { endOfStream: r.trailers === undefined });
       if (r.trailers !== undefined) stream.sendResponseTrailers(r.trailers);
       await this.idle();

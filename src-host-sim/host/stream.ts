@@ -18,7 +18,7 @@ import {
   localReplyHeaders,
   type LifecycleOrder,
 } from "./envoy.js";
-import { HeaderMap, type HeaderInput } from "./headers.js";
+import { HeaderMap, type HeaderInput, type RawHeaderPair } from "./headers.js";
 import type { HttpCall, TrapInfo } from "./http-calls.js";
 import type { PropertyValue, StreamInfoSource } from "./properties.js";
 
@@ -29,6 +29,11 @@ export type BodyInput = string | Uint8Array;
 /** What has passed this filter in one direction: upstream (request) or downstream (response). */
 export interface ForwardedMessage {
   headers: HeaderPair[] | null;
+  /**
+   * The headers as sent, raw-byte values kept as bytes: set only when some value was raw bytes
+   * (a Uint8Array header input); otherwise `headers` is already exact.
+   */
+  rawHeaders?: RawHeaderPair[];
   body: Uint8Array;
   trailers: HeaderPair[] | null;
   endOfStream: boolean;
@@ -604,7 +609,10 @@ export class HttpStream {
   }
 
   private passHeaders(d: Direction, endIfDone = true): void {
-    if (!d.out.headers) d.out.headers = d.headers!.pairs();
+    if (!d.out.headers) {
+      d.out.headers = d.headers!.pairs();
+      if (d.headers!.hasRawValues()) d.out.rawHeaders = d.headers!.rawPairs();
+    }
     if (d === this.req) this.decide("continued");
     if (endIfDone && d.endSeen && !d.bodyReceived && !d.trailers) this.endDirection(d);
     if (d.stopped === "headers" || d.stopped === "headers-all") d.stopped = "none";
