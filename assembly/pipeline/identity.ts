@@ -8,8 +8,7 @@ import { logAt, LOG_DEBUG } from "../host/log";
 import { getHeaderValueBytes, replaceHeader, MAP_REQUEST_HEADERS, STATUS_OK } from "../host/hostcalls";
 import { CredentialSource, SourceKind } from "../config/model";
 import { formDecode } from "../util/percent";
-import { decodeUtf8LossyBuffer } from "../util/utf8lossy";
-import { joinStrings } from "../util/strings";
+import { decodeUtf8Lossy } from "../util/utf8lossy";
 import { ResolvedCredentials } from "./credentials";
 
 const PATH_KEY = String.UTF8.encode(":path");
@@ -45,10 +44,9 @@ function stripCredentials(creds: ResolvedCredentials): void {
   if (queryNames.length == 0) return;
   const raw = getHeaderValueBytes(MAP_REQUEST_HEADERS, PATH_KEY);
   if (raw === null) return;
-  const path = decodeUtf8LossyBuffer(raw);
-  const rewritten = removeQueryParams(path, queryNames);
-  if (rewritten == path) return;
-  const status = replaceHeader(MAP_REQUEST_HEADERS, PATH_KEY, String.UTF8.encode(rewritten));
+  const rewritten = removeQueryParams(raw, queryNames);
+  if (rewritten === null) return;
+  const status = replaceHeader(MAP_REQUEST_HEADERS, PATH_KEY, rewritten);
   if (status != STATUS_OK) logAt(LOG_DEBUG, "request: :path not rewritten (status " + status.toString() + ")");
 }
 
@@ -84,37 +82,75 @@ function isHeaderValue(s: string): bool {
 }
 
 /**
- * removeQueryParams drops every query item whose decoded name (as the query_string lookup decodes
- * it) is in `names`, keeping the other items byte for byte and in order. The `?` goes when no
- * item is left; a fragment, if any, is kept.
+ * removeQueryParams drops every query item of the raw `:path` bytes whose decoded name (decoded as
+ * the query_string lookup decodes it: lossy UTF-8, then form decoding) is in `names`. It works on
+ * the bytes so that everything else goes upstream exactly as the client sent it, invalid UTF-8
+ * included; the separators it looks for are ASCII, which never occur inside a multi-byte sequence.
+ * The `?` goes when no item is left; a fragment, if any, is kept. Null when nothing is removed.
  */
-export function removeQueryParams(path: string, names: Array<string>): string {
-  const q = path.indexOf("?");
-  if (q < 0) return path;
-  let end = path.indexOf("#", q + 1);
-  if (end < 0) end = path.length;
-  const kept = new Array<string>();
+export function removeQueryParams(raw: ArrayBuffer, names: Array<string>): ArrayBuffer | null {
+  const base = changetype<usize>(raw);
+  const len = raw.byteLength;
+  const q = indexOfByte(base, len, 0x3f /* ? */, 0);
+  if (q < 0) return null;
+  let end = indexOfByte(base, len, 0x23 /* # */, q + 1);
+  if (end < 0) end = len;
+  // Kept items as [start, end) byte ranges; an empty item ("a&&b") is kept as it was.
+  const keptStart = new Array<i32>();
+  const keptEnd = new Array<i32>();
   let removed = false;
+  let nonEmpty = false;
   let start = q + 1;
   while (start <= end) {
-    let amp = path.indexOf("&", start);
-    if (amp < 0 || amp > end) amp = end;
+    let amp = indexOfByte(base, end, 0x26 /* & */, start);
+    if (amp < 0) amp = end;
     if (amp > start) {
-      let eq = path.indexOf("=", start);
-      if (eq < 0 || eq > amp) eq = amp;
-      if (names.includes(formDecode(path, start, eq))) removed = true;
-      else kept.push(path.substring(start, amp));
+      let eq = indexOfByte(base, amp, 0x3d /* = */, start);
+      if (eq < 0) eq = amp;
+      const name = decodeUtf8Lossy(base + <usize>start, eq - start);
+      if (names.includes(formDecode(name, 0, name.length))) {
+        removed = true;
+      } else {
+        keptStart.push(start);
+        keptEnd.push(amp);
+        nonEmpty = true;
+      }
     } else if (amp < end) {
-      kept.push(""); // keep empty items ("a&&b") as they were
+      keptStart.push(start);
+      keptEnd.push(start);
     }
     start = amp + 1;
   }
-  if (!removed) return path;
-  const head = path.substring(0, q);
-  const tail = path.substring(end);
-  let nonEmpty = false;
-  for (let i = 0, n = kept.length; i < n; i++) if (unchecked(kept[i]).length > 0) nonEmpty = true;
-  return nonEmpty ? head + "?" + joinStrings(kept, "&") + tail : head + tail;
+  if (!removed) return null;
+  let size = q + (len - end);
+  if (nonEmpty) {
+    size += 1 + keptStart.length - 1;
+    for (let i = 0, n = keptStart.length; i < n; i++) size += unchecked(keptEnd[i]) - unchecked(keptStart[i]);
+  }
+  const out = new ArrayBuffer(size);
+  const dst = changetype<usize>(out);
+  memory.copy(dst, base, <usize>q);
+  let w = q;
+  if (nonEmpty) {
+    store<u8>(dst + <usize>(w++), 0x3f);
+    for (let i = 0, n = keptStart.length; i < n; i++) {
+      if (i > 0) store<u8>(dst + <usize>(w++), 0x26);
+      const from = unchecked(keptStart[i]);
+      const count = unchecked(keptEnd[i]) - from;
+      memory.copy(dst + <usize>w, base + <usize>from, <usize>count);
+      w += count;
+    }
+  }
+  memory.copy(dst + <usize>w, base + <usize>end, <usize>(len - end));
+  return out;
+}
+
+/** indexOfByte: the first index in [from, end) holding `b`, or -1. */
+function indexOfByte(base: usize, end: i32, b: u8, from: i32): i32 {
+  for (let i = from; i < end; i++) {
+    if (load<u8>(base + <usize>i) == b) return i;
+  }
+  return -1;
 }
 
 /**

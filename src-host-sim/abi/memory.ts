@@ -9,6 +9,8 @@ import { WasmResult } from "./enums.js";
 import { headerPairsByteLength, writeHeaderPairs, deserializeHeaderPairsAt, type HeaderPair, type PairList } from "./pairs.js";
 import { decodeUtf8, utf8Length, writeUtf8 } from "./utf8.js";
 
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
 const NO_BYTES = new Uint8Array(0);
 
 export class GuestMemory {
@@ -74,6 +76,29 @@ export class GuestMemory {
     if (size === 0) return "";
     if (!this.memory || !this.inBounds(ptr, size)) return null;
     return decodeUtf8(this.u8, ptr, ptr + size);
+  }
+
+  /**
+   * readHeaderValue reads a header value the guest writes (add/replace): text when the bytes are
+   * valid UTF-8, otherwise the raw bytes, so a value Envoy would forward byte for byte (obs-text)
+   * is not altered by the simulator. Null when out of bounds.
+   */
+  readHeaderValue(ptr: number, size: number): string | Uint8Array | null {
+    ptr >>>= 0;
+    size >>>= 0;
+    if (size === 0) return "";
+    if (!this.memory || !this.inBounds(ptr, size)) return null;
+    const bytes = this.u8.subarray(ptr, ptr + size);
+    let ascii = true;
+    for (let i = 0; i < size; i++) {
+      if (bytes[i] >= 0x80) { ascii = false; break; }
+    }
+    if (ascii) return decodeUtf8(this.u8, ptr, ptr + size);
+    try {
+      return STRICT_UTF8.decode(bytes);
+    } catch {
+      return bytes.slice();
+    }
   }
 
   /** readPairs decodes a header-pairs buffer in place (malformed → []), null when out of bounds. */

@@ -7,7 +7,7 @@ import { BufferType, LogLevel, MapType, StreamType, WasiErrno, WasmResult, type 
 import { decodePropertyPath, splitPropertyPath } from "../abi/property-path.js";
 import type { FuncSig, ValType } from "../abi/wasm-binary.js";
 import { CLOSE_STREAM_DETAILS, HTTP_CALL_TOKEN_STEP, INITIALIZE_ALLOWED, localReplyGrpcStatus, MALLOC_ALLOWED, sanitizeDetails } from "./envoy.js";
-import type { HeaderMap } from "./headers.js";
+import type { HeaderMap, HeaderValue } from "./headers.js";
 import { HttpCall } from "./http-calls.js";
 import { resolveProperty } from "./properties.js";
 import type { ProxyWasmSimulator } from "./simulator.js";
@@ -131,11 +131,11 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
   };
   const inAccessLog = (): boolean => curStream()?.accessLogPhase ?? false;
 
-  const readKeyValue = (kp: number, ks: number, vp?: number, vs?: number): { key: string; value: string } | null => {
+  const readKeyValue = (kp: number, ks: number, vp?: number, vs?: number): { key: string; value: HeaderValue } | null => {
     const k = mem.readString(kp, ks);
     if (k === null) return null;
     if (vp === undefined) return { key: k.toLowerCase(), value: "" };
-    const v = mem.readString(vp, vs!);
+    const v = mem.readHeaderValue(vp, vs!);
     if (v === null) return null;
     return { key: k.toLowerCase(), value: v };
   };
@@ -310,7 +310,7 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
     return typeof v === "string" ? mem.returnString(pp, sp, v) : mem.returnBytes(pp, sp, v);
   });
 
-  const mapWrite = (op: (map: HeaderMap, key: string, value: string) => void, withValue: boolean) =>
+  const mapWrite = (op: (map: HeaderMap, key: string, value: HeaderValue) => void, withValue: boolean) =>
     (type: number, kp: number, ks: number, vp?: number, vs?: number): number => {
       type >>>= 0;
       if (type > MapType.HttpCallResponseTrailers) return WasmResult.BadArgument;
