@@ -35,7 +35,9 @@ export {
   type ForeignFunction,
   type ExchangeSpec,
   type ExchangeResult,
+  type CanaryReport,
 } from "./host/simulator.js";
+export { SimulatorStrictError, type StrictOptions, type StrictViolationKind } from "./host/strict.js";
 export {
   HttpStream,
   type StreamStatus,

@@ -94,6 +94,11 @@ export class ByteReader {
     return String.UTF8.decodeUnsafe(at, <usize>n);
   }
 
+  /** offset: bytes read so far (-1 once a read failed). */
+  get offset(): i32 {
+    return this.failed ? -1 : this.pos;
+  }
+
   get atEnd(): bool {
     return !this.failed && this.pos == this.buf.byteLength;
   }

@@ -7,7 +7,7 @@ import { UsageList } from "../pipeline/usage";
 import { Verdict } from "../pipeline/verdict";
 import { countCacheEviction } from "../runtime/metrics";
 import { Fnv64 } from "./hash";
-import { addHitInPlace, CachedVerdict, CredKind, SlotRecord, viewRecord } from "./record";
+import { addHitInPlace, CachedVerdict, CredKind, SlotRecord, viewLimits, viewRecord } from "./record";
 import { firstSlot, readSlot, secondSlot, SlotRead, writeSlot, writeSlotBytes } from "./store";
 
 /** Attempts of one read-modify-write before giving up (another worker kept winning the race). */
@@ -25,6 +25,42 @@ export class CacheTicket {
   usage: UsageList = new UsageList();
   /** The call is authrep (cache disabled): on success 3scale already counted the usage. */
   reportsItself: bool = false;
+  /**
+   * What the cache knows of this key's limit once the request is decided (RateLimit-* headers):
+   * the limit, the calls left after this one, the seconds until the period ends; -1 when unknown.
+   * Set by lookup on a hit and by onAnswer on an answer with a verdict (cache enabled).
+   */
+  limitMax: i64 = -1;
+  limitRemaining: i64 = -1;
+  limitResetSeconds: i64 = -1;
+
+  setLimits(max: i64, remaining: i64, resetAtMs: u64, now: u64): void {
+    this.limitMax = max;
+    this.limitRemaining = remaining < 0 ? -1 : remaining;
+    this.limitResetSeconds = secondsUntil(resetAtMs, now);
+  }
+}
+
+/** secondsUntil: whole seconds (rounded up) from `now` to `atMs`; -1 when `atMs` is 0 (unknown), 0 when past. */
+export function secondsUntil(atMs: u64, now: u64): i64 {
+  if (atMs == 0) return -1;
+  if (atMs <= now) return 0;
+  return <i64>((atMs - now + 999) / 1000);
+}
+
+/** remainingAfter: calls left of `budget` once `served` calls (this one included) are served; -1 without a budget. */
+function remainingAfter(budget: i64, served: i64): i64 {
+  if (budget < 0) return -1;
+  return budget > served ? budget - served : 0;
+}
+
+/** MAX_RESET_SECONDS caps an untrusted 3scale-limit-reset so that the deadline cannot wrap (100 years). */
+const MAX_RESET_SECONDS: i64 = 3153600000;
+
+/** resetDeadline: the wall-clock ms a reset of `seconds` (from an answer at `now`) ends at; 0 when unknown. */
+function resetDeadline(seconds: i64, now: u64): u64 {
+  if (seconds < 0) return 0;
+  return now + <u64>(seconds < MAX_RESET_SECONDS ? seconds : MAX_RESET_SECONDS) * 1000;
 }
 
 export const enum LookupKind {
@@ -104,21 +140,30 @@ export function lookup(policy: CachePolicy, t: CacheTicket, now: u64): LookupKin
     const bytes = changetype<ArrayBuffer>(own.bytes);
     const view = viewRecord(bytes);
     if (now >= view.validUntilMs) return LookupKind.Miss;
-    if (view.verdict == CachedVerdict.LimitsExceeded) return LookupKind.HitDeny;
-    if (view.verdict != CachedVerdict.Allow) return LookupKind.Miss;
-    // The calls 3scale said would fit are used up: the limit is reached until the next report
-    // re-opens the question (or the verdict expires).
-    if (view.budget >= 0 && view.served >= view.budget) return LookupKind.HitDeny;
+    if (view.verdict != CachedVerdict.Allow && view.verdict != CachedVerdict.LimitsExceeded) return LookupKind.Miss;
+    const limits = viewLimits(bytes);
+    // A cached limits_exceeded, or the calls 3scale said would fit are used up: the limit is
+    // reached until the next report re-opens the question (or the verdict expires).
+    if (view.verdict == CachedVerdict.LimitsExceeded || (view.budget >= 0 && view.served >= view.budget)) {
+      t.setLimits(limits.maxValue, 0, limits.resetAtMs, now);
+      return LookupKind.HitDeny;
+    }
     // Fast path: counters updated in place; else decode, add, encode.
     if (addHitInPlace(bytes, t.usage.names, t.usage.deltas)) {
-      if (writeSlotBytes(own, bytes)) return LookupKind.HitAllow;
+      if (writeSlotBytes(own, bytes)) {
+        t.setLimits(limits.maxValue, remainingAfter(view.budget, view.served + 1), limits.resetAtMs, now);
+        return LookupKind.HitAllow;
+      }
       continue;
     }
     const rec = own.record;
     if (rec === null) return LookupKind.Miss;
     rec.served++;
     rec.addPending(t.usage.names, t.usage.deltas);
-    if (writeSlot(own, rec)) return LookupKind.HitAllow;
+    if (writeSlot(own, rec)) {
+      t.setLimits(rec.maxValue, remainingAfter(rec.budget, rec.served), rec.resetAtMs, now);
+      return LookupKind.HitAllow;
+    }
   }
   // Another worker kept winning: let 3scale count this one itself.
   return LookupKind.Bypass;
@@ -146,6 +191,9 @@ class Update {
   /** With a verdict: the calls it allows (-1: no budget) and those served so far. */
   budget: i64 = -1;
   served: i64 = 0;
+  /** With a verdict: 3scale's limit and the end of its period (-1 / 0: unknown). */
+  maxValue: i64 = -1;
+  resetAtMs: u64 = 0;
   addUsage: bool = false;
 }
 
@@ -183,6 +231,8 @@ function update(t: CacheTicket, u: Update): bool {
       rec.validUntilMs = u.validUntilMs;
       rec.budget = u.budget;
       rec.served = u.served;
+      rec.maxValue = u.maxValue;
+      rec.resetAtMs = u.resetAtMs;
     }
     if (u.addUsage) rec.addPending(t.usage.names, t.usage.deltas);
     if (writeSlot(changetype<SlotRead>(target), rec)) return true;
@@ -193,6 +243,7 @@ function update(t: CacheTicket, u: Update): bool {
 /** AnswerLimits: the limit headers of an answer (limit_headers extension); -1 when absent. */
 @final
 export class AnswerLimits {
+  maxValue: i64 = -1;
   remaining: i64 = -1;
   resetSeconds: i64 = -1;
 }
@@ -224,6 +275,11 @@ export function onAnswer(policy: CachePolicy, t: CacheTicket, v: Verdict, limits
       u.budget = limits.remaining;
       u.served = 1;
     }
+    if (policy.enabled) {
+      u.maxValue = limits.maxValue;
+      u.resetAtMs = resetDeadline(limits.resetSeconds, now);
+      t.setLimits(u.maxValue, remainingAfter(u.budget, u.served), u.resetAtMs, now);
+    }
     u.addUsage = !t.reportsItself;
     if (!update(t, u) && u.addUsage) out.usageDropped = true;
     return out;
@@ -231,11 +287,16 @@ export function onAnswer(policy: CachePolicy, t: CacheTicket, v: Verdict, limits
   if (v == Verdict.LimitsExceeded) {
     // Not beyond the end of the period that is exceeded (3scale-limit-reset), when 3scale says it.
     if (policy.enabled && limits.resetSeconds >= 0) {
-      const periodEnd = now + <u64>limits.resetSeconds * 1000;
+      const periodEnd = resetDeadline(limits.resetSeconds, now);
       if (periodEnd < reuseUntil) reuseUntil = periodEnd;
     }
     u.verdict = <i32>CachedVerdict.LimitsExceeded;
     u.validUntilMs = reuseUntil;
+    if (policy.enabled) {
+      u.maxValue = limits.maxValue;
+      u.resetAtMs = resetDeadline(limits.resetSeconds, now);
+      t.setLimits(u.maxValue, 0, u.resetAtMs, now);
+    }
     update(t, u);
     return out;
   }

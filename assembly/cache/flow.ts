@@ -14,6 +14,7 @@ import { AnswerLimits, AnswerOutcome, CacheTicket, LookupKind, lookup, newTicket
 import { readAnswerLimits } from "./limits";
 import { backendDown, markDown, markUp } from "./breaker";
 import { CachePolicy, FailureMode } from "../config/cache-model";
+import { RateLimit, rateLimitFromCounts } from "../pipeline/ratelimit";
 
 export const STEP_ASK: i32 = 0;
 export const STEP_ALLOW: i32 = 1;
@@ -34,6 +35,17 @@ export class CacheStep {
   path: string | null = null;
   /** STEP_DENY: the reply (limits_exceeded from the cache, or a failure-mode verdict). */
   verdict: Verdict = Verdict.LimitsExceeded;
+  /** A cache hit's RateLimit-* (backend.rate_limit_headers), from what the slot knows; null: none. */
+  rateLimit: RateLimit | null = null;
+}
+
+/**
+ * cachedRateLimit: the RateLimit-* headers of a request the cache decided or recorded (`t` filled
+ * by lookup or onAnswer); null when rate-limit headers are off or the slot knows no limit.
+ */
+export function cachedRateLimit(snapshot: Snapshot, t: CacheTicket): RateLimit | null {
+  if (!snapshot.config.backend.rateLimitHeaders) return null;
+  return rateLimitFromCounts(t.limitMax, t.limitRemaining, t.limitResetSeconds);
 }
 
 /**
@@ -68,11 +80,13 @@ export function cacheRequest(snapshot: Snapshot, selected: EffectiveService, cre
   if (kind == LookupKind.HitAllow) {
     countCacheHit();
     step.kind = STEP_ALLOW;
+    step.rateLimit = cachedRateLimit(snapshot, ticket);
     return step;
   }
   if (kind == LookupKind.HitDeny) {
     countCacheHit();
     step.kind = STEP_DENY;
+    step.rateLimit = cachedRateLimit(snapshot, ticket);
     return step;
   }
   if (policy.failureMode != FailureMode.Closed && backendDown(nowMillis())) {

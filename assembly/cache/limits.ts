@@ -5,6 +5,7 @@ import { getHeaderValueBytes, MAP_HTTP_CALL_RESPONSE_HEADERS } from "../host/hos
 import { decodeUtf8LossyBuffer } from "../util/utf8lossy";
 import { AnswerLimits } from "./cache";
 
+const MAX_VALUE_KEY = String.UTF8.encode("3scale-limit-max-value");
 const REMAINING_KEY = String.UTF8.encode("3scale-limit-remaining");
 const RESET_KEY = String.UTF8.encode("3scale-limit-reset");
 
@@ -32,6 +33,7 @@ function header(key: ArrayBuffer): string | null {
 /** readAnswerLimits reads the current http-call answer's limit headers. */
 export function readAnswerLimits(): AnswerLimits {
   const l = new AnswerLimits();
+  l.maxValue = parseLimitValue(header(MAX_VALUE_KEY));
   l.remaining = parseLimitValue(header(REMAINING_KEY));
   l.resetSeconds = parseLimitValue(header(RESET_KEY));
   return l;

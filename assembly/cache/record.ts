@@ -32,6 +32,13 @@ export class SlotRecord {
   metrics: Array<string> = [];
   pending: Array<i64> = [];
   inflight: Array<i64> = [];
+  /**
+   * What 3scale's limit headers said with the verdict (RateLimit-* on cache hits): the limit
+   * (3scale-limit-max-value, -1 unknown or unlimited) and when its period ends (wall-clock ms,
+   * 0: unknown or never). Kept in an optional trailer, so records without it still decode.
+   */
+  maxValue: i64 = -1;
+  resetAtMs: u64 = 0;
 
   /** addPending adds a request's usage to the pending totals, metric by metric. */
   addPending(names: Array<string>, deltas: Array<i64>): void {
@@ -102,14 +109,23 @@ export class SlotRecord {
     for (let i = 0; i < n; i++) {
       w.str(unchecked(this.metrics[i])).u64(<u64>unchecked(this.pending[i])).u64(<u64>unchecked(this.inflight[i]));
     }
+    if (this.hasLimitInfo()) w.u32(LIMITS_TAG).u64(<u64>this.maxValue).u64(this.resetAtMs);
     return w.finish();
   }
+
+  hasLimitInfo(): bool {
+    return this.maxValue >= 0 || this.resetAtMs != 0;
+  }
 }
+
+/** Tag of the optional limits trailer ("3WL1"): u32 tag, i64 maxValue, u64 resetAtMs. */
+const LIMITS_TAG: u32 = 0x314c5733;
+const LIMITS_TRAILER_SIZE: i32 = 20;
 
 /** MAX_METRICS bounds what a decoded record may claim (a corrupt count cannot allocate wildly). */
 const MAX_METRICS: u32 = 4096;
 
-/** decodeRecord returns null for anything that is not a complete record of this version. */
+/** decodeRecord returns null for anything that is not a complete record (the limits trailer is optional). */
 export function decodeRecord(bytes: ArrayBuffer): SlotRecord | null {
   const r = new ByteReader(bytes);
   if (r.u32() != MAGIC) return null;
@@ -136,7 +152,24 @@ export function decodeRecord(bytes: ArrayBuffer): SlotRecord | null {
     rec.inflight.push(<i64>r.u64());
     if (r.failed) return null;
   }
-  return r.atEnd ? rec : null;
+  // The optional limits trailer: only an exact one counts. Anything else after the metrics (an
+  // older version wrote none, or it is damaged) reads as "no limit info", keeping the usage.
+  const limits = limitsTrailerAt(bytes, r.offset);
+  rec.maxValue = limits.maxValue;
+  rec.resetAtMs = limits.resetAtMs;
+  return rec;
+}
+
+/** limitsTrailerAt reads the limits trailer expected at `at` (the end of the metrics). */
+function limitsTrailerAt(bytes: ArrayBuffer, at: i32): RecordLimits {
+  const out = new RecordLimits();
+  if (at < 0 || bytes.byteLength - at != LIMITS_TRAILER_SIZE) return out;
+  const base = changetype<usize>(bytes) + <usize>at;
+  if (load<u32>(base) != LIMITS_TAG) return out;
+  const max = load<i64>(base + 4);
+  out.maxValue = max >= 0 ? max : -1;
+  out.resetAtMs = load<u64>(base + 12);
+  return out;
 }
 
 // ---- the hit path, without decoding --------------------------------------------------------
@@ -230,4 +263,35 @@ export function addHitInPlace(bytes: ArrayBuffer, names: Array<string>, deltas: 
   const servedAt = base + <usize>AT_SERVED;
   store<i64>(servedAt, load<i64>(servedAt) + 1);
   return true;
+}
+
+/** RecordLimits: the limits trailer of an encoded record; maxValue -1 and resetAtMs 0 when absent. */
+@final
+export class RecordLimits {
+  maxValue: i64 = -1;
+  resetAtMs: u64 = 0;
+}
+
+/**
+ * viewLimits reads the limits trailer without decoding the strings: it walks past the metrics
+ * (bounds-checked) and accepts only an exact trailer there. Anything else reads as "no limit info".
+ */
+export function viewLimits(bytes: ArrayBuffer): RecordLimits {
+  const none = new RecordLimits();
+  const len = bytes.byteLength;
+  if (len < HEADER_SIZE) return none;
+  let at = skipString(bytes, HEADER_SIZE); // serviceId
+  if (at < 0 || at + 1 > len) return none;
+  at = skipString(bytes, at + 1); // credKind, credential
+  if (at < 0 || at + 4 > len) return none;
+  const base = changetype<usize>(bytes);
+  const count = load<u32>(base + <usize>at);
+  if (count > MAX_METRICS) return none;
+  at += 4;
+  for (let e: u32 = 0; e < count; e++) {
+    const next = skipString(bytes, at);
+    if (next < 0 || next + 16 > len) return none;
+    at = next + 16;
+  }
+  return limitsTrailerAt(bytes, at);
 }

@@ -39,6 +39,16 @@ export function rateLimitFrom(maxValue: string | null, remaining: string | null,
   return new RateLimit(maxValue, remaining, r);
 }
 
+/**
+ * rateLimitFromCounts: the headers for what the authorization cache knows of a limit (the limit,
+ * the calls left, the seconds until the period ends; -1 = unknown). Like rateLimitFrom, nothing
+ * when the limit or the calls left are unknown (an unlimited application); no Reset when it is.
+ */
+export function rateLimitFromCounts(maxValue: i64, remaining: i64, resetSeconds: i64): RateLimit | null {
+  if (maxValue < 0 || remaining < 0) return null;
+  return new RateLimit(maxValue.toString(), remaining.toString(), resetSeconds >= 0 ? resetSeconds.toString() : "");
+}
+
 /** readRateLimit reads the limit headers of the current http-call answer. */
 export function readRateLimit(): RateLimit | null {
   return rateLimitFrom(readAnswerHeader(MAX_VALUE_KEY), readAnswerHeader(REMAINING_KEY), readAnswerHeader(RESET_KEY));

@@ -25,7 +25,7 @@ import { EffectiveService } from "./snapshot";
 import { maskedCallPath } from "./service-features";
 // Issue 9 (docs/cache.md): authorization cache, batched reports, failure modes.
 import { CacheTicket } from "../cache/cache";
-import { cacheAfterAnswer, cacheRequest, maskedAuthorizePath, STEP_ALLOW, STEP_DENY } from "../cache/flow";
+import { cacheAfterAnswer, cachedRateLimit, cacheRequest, maskedAuthorizePath, STEP_ALLOW, STEP_DENY } from "../cache/flow";
 
 const HEADERS_CONTINUE: u32 = 0;
 const HEADERS_STOP_ITERATION: u32 = 1;
@@ -109,10 +109,13 @@ export class AuthStream {
       const step = cacheRequest(snapshot, selected, creds, usage);
       if (step.kind == STEP_ALLOW) {
         if (this.debug) logAt(LOG_DEBUG, d.summary + " → allowed (cached)");
+        this.rateLimit = step.rateLimit;
         this.allowUpstream();
         return HEADERS_CONTINUE;
       }
-      if (step.kind == STEP_DENY) return this.reject(step.verdict, this.debug ? d.summary + " (cached)" : "");
+      if (step.kind == STEP_DENY) {
+        return this.reject(step.verdict, this.debug ? d.summary + " (cached)" : "", step.verdict == Verdict.LimitsExceeded ? step.rateLimit : null);
+      }
       this.ticket = step.ticket;
       cachedPath = step.path;
     }
@@ -142,9 +145,9 @@ export class AuthStream {
   }
 
   /** reject sends the local reply of `v` and logs the decision at debug (`summary` is "" unless debug). */
-  private reject(v: Verdict, summary: string): u32 {
+  private reject(v: Verdict, summary: string, rateLimit: RateLimit | null = null): u32 {
     if (this.debug) logAt(LOG_DEBUG, summary + " → " + verdictStatus(v).toString() + " " + verdictText(v));
-    this.reply(v, null);
+    this.reply(v, rateLimit);
     return HEADERS_STOP_ITERATION;
   }
 
@@ -197,8 +200,12 @@ export class AuthStream {
         : status < 0 ? "backend: authrep failed: invalid status" : "backend: authrep failed: status " + status.toString());
     }
     // Issue 9: record the verdict; with no decision, the failure mode chooses.
-    v = cacheAfterAnswer(this.snapshot, this.ticket, v);
+    const ticket = this.ticket;
+    v = cacheAfterAnswer(this.snapshot, ticket, v);
     this.ticket = null;
+    // With the cache, 3scale was asked authorize (which counts nothing): the headers come from
+    // what the slot recorded, so a miss and the hits after it count down alike.
+    if (snapshot !== null && ticket !== null && !ticket.reportsItself) rateLimit = cachedRateLimit(snapshot, ticket);
     if (v == Verdict.Allow) {
       if (this.debug) logAt(LOG_DEBUG, this.summary + " → allowed");
       this.rateLimit = rateLimit;

@@ -33,6 +33,10 @@
 // metric ids type+4 step 4; statuses (§3.8)                     metrics.ts                         time-shared-metrics
 // WASI under both names; proc_exit; fd_write levels (§3.9)      imports.ts wasiImports             link-abi-wasi
 // trap → VM failed; fail-closed 503 / fail-open bypass (§4.8)   simulator.failVm, stream.afterTrap/failStream failure
+// canary VM: load+init, create/vm_start/configure, dropped     simulator.create/runCanary/drop    canary-strict
+//   without on_done/on_delete; its failure refuses start (§4.2)
+// (opt-in, not Envoy) strict: trap / unknown cluster throw,     strict.ts, simulator.entry,        canary-strict
+//   second local reply → sim.warnings (§7)                      imports.ts http_call/local_response
 
 import { FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, GrpcStatus } from "../abi/enums.js";
 import type { HeaderPair } from "../abi/pairs.js";

@@ -11,6 +11,7 @@ import type { HeaderMap, HeaderValue } from "./headers.js";
 import { HttpCall } from "./http-calls.js";
 import { resolveProperty } from "./properties.js";
 import type { ProxyWasmSimulator } from "./simulator.js";
+import { SimulatorStrictError } from "./strict.js";
 import { streamInfo, type HttpStream } from "./stream.js";
 
 /** HostCallFatal: a host call Envoy cannot serve at this point (start section, restricted callback). */
@@ -348,6 +349,9 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
       additional,
       grpcStatus: localReplyGrpcStatus(grpc),
     });
+    if (sim.strict.warnOnDoubleLocalResponse && s.localReplyRequests.length > 1) {
+      sim.strictWarning(`proxy_send_local_response called ${s.localReplyRequests.length} times on stream ${s.contextId} (status ${code >>> 0}); only the first is sent`);
+    }
     // The current callback's result is forced to "stop"; the reply runs after the VM call.
     sim.stopNextIteration = true;
     if (first) sim.afterVm.push(() => s.executeLocalReply());
@@ -399,7 +403,12 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
     if (cluster === null || headers === null || body === null || trailers === null) return WasmResult.InvalidMemoryAccess;
     // Checks in Envoy's order (§3.5).
     if ((timeout | 0) < 0) return WasmResult.BadArgument;
-    if (sim.clusters && !Object.prototype.hasOwnProperty.call(sim.clusters, cluster)) return WasmResult.BadArgument;
+    if (sim.clusters && !Object.prototype.hasOwnProperty.call(sim.clusters, cluster)) {
+      if (sim.strict.failOnUnexpectedHttpCall) {
+        sim.strictViolation(new SimulatorStrictError("unexpected-http-call", `proxy_http_call to unknown cluster "${cluster}" (clusters: ${Object.keys(sim.clusters).join(", ")})`, { cluster, contextId: cur() }));
+      }
+      return WasmResult.BadArgument;
+    }
     let hasPath = false;
     let hasMethod = false;
     let hasAuthority = false;

@@ -28,6 +28,7 @@ import { metadataValue, overridesFrom, type PropertyInput, type PropertyValue } 
 import { SharedDataStore } from "./shared-data.js";
 import { HttpStream, type ForwardedMessage, type GuestOutcome, type LocalResponse, type RequestDecision, type StreamHost, type StreamInit } from "./stream.js";
 import { HostTrace } from "./trace.js";
+import { resolveStrict, SimulatorStrictError, type StrictOptions } from "./strict.js";
 
 export type ConfigInput = string | Uint8Array | Record<string, unknown> | unknown[] | null | undefined;
 export type LogLevelName = "trace" | "debug" | "info" | "warn" | "error" | "critical";
@@ -73,6 +74,26 @@ export interface SimulatorOptions {
   keepLogs?: boolean;
   /** keep answered http calls in `sim.httpCalls` (default true; long-running hosts turn it off) */
   httpCallHistory?: boolean;
+  /** opt-in checks that throw SimulatorStrictError / record warnings (strict.ts; all off by default) */
+  strict?: StrictOptions;
+  /**
+   * run Envoy's throwaway canary VM first (§4.2): the same module in its own VM runs load,
+   * initialise, context_create, on_vm_start and on_configure, and is dropped without on_done /
+   * on_delete; its failure fails start() (default false).
+   */
+  simulateCanary?: boolean;
+}
+
+/** What the canary VM did (sim.canary, after start() with simulateCanary). */
+export interface CanaryReport {
+  /** the canary's start: ok, or the failure that made Envoy refuse the configuration */
+  result: StartResult;
+  /** the canary's own log lines (never in sim.logs) */
+  logs: LogRecord[];
+  hostLogs: string[];
+  trace: HostTrace;
+  /** calls the canary made: dropped with its VM, never answered, never in sim.httpCalls */
+  droppedHttpCalls: HttpCall[];
 }
 
 export interface StreamOptions {
@@ -126,6 +147,8 @@ export interface StartResult {
   trapped?: TrapInfo;
   vmStartResult?: number;
   configureResult?: number;
+  /** the canary VM failed, so the configuration was refused and the worker VM never started */
+  canaryFailed?: boolean;
 }
 
 export interface ProcExitRecord {
@@ -206,6 +229,12 @@ export class ProxyWasmSimulator implements StreamHost {
   readonly streamOptions: StreamHost["streamOptions"];
   vmState: VmState = { status: "ok" };
   logLevel: LogLevel;
+  /** the resolved strict options (strict.ts) */
+  readonly strict: Required<StrictOptions>;
+  /** strict-mode warnings (warnOnDoubleLocalResponse), in order */
+  readonly warnings: string[] = [];
+  /** what the canary VM did; set by start() when simulateCanary is on */
+  canary: CanaryReport | undefined;
 
   /** @internal */ readonly memory: GuestMemory;
   /** @internal */ exports: Record<string, unknown> = {};
@@ -236,6 +265,11 @@ export class ProxyWasmSimulator implements StreamHost {
   private started = false;
   private lastCallBodyText: string | null = null;
   private lastCallBodyBytes: Uint8Array = new Uint8Array(0);
+  private canaryVm: ProxyWasmSimulator | undefined;
+  /** the first strict violation not yet thrown */
+  private strictError: SimulatorStrictError | null = null;
+  /** > 0 while strict errors must be kept for later (timers, posted deliveries) */
+  private holdStrict = 0;
 
   private constructor(abiVersion: AbiVersion, options: SimulatorOptions) {
     this.abiVersion = abiVersion;
@@ -252,6 +286,7 @@ export class ProxyWasmSimulator implements StreamHost {
     this.onLog = options.onLog;
     this.keepLogs = options.keepLogs ?? true;
     this.httpCallHistory = options.httpCallHistory ?? true;
+    this.strict = resolveStrict(options.strict);
     this.pluginConfiguration = configBytes(options.pluginConfiguration);
     this.vmConfiguration = configBytes(options.vmConfiguration);
     this.globalProperties = overridesFrom(options.properties);
@@ -292,6 +327,11 @@ export class ProxyWasmSimulator implements StreamHost {
     const marker = ABI_MARKERS.find(([name]) => sigs.exports.has(name));
     if (!marker) throw new SimulatorLoadError("Missing or unknown Proxy-Wasm ABI version", FailState.UnableToInitializeCode);
     const sim = new ProxyWasmSimulator(marker[1], options);
+    if (options.simulateCanary === true) {
+      // The canary VM (§4.2): its own instance, memory and ids; it shares only what is process-wide
+      // in Envoy (the clock, shared data keyed by vm_id, stats). Its load fails exactly as ours would.
+      sim.canaryVm = await ProxyWasmSimulator.create(bytes, { ...canaryOptions(options), clock: sim.clock, sharedData: sim.sharedData, metrics: sim.metrics });
+    }
     const table = buildImports(sim);
     sim.link(sigs.imports, table);
     sim.checkExports(sigs.exports);
@@ -370,6 +410,8 @@ export class ProxyWasmSimulator implements StreamHost {
     this.started = true;
     return this.entry(() => {
       if (this.vmState.status === "failed") return { ok: false, failState: this.vmState.failState! };
+      const refused = this.runCanary();
+      if (refused) return refused;
       this.root.alive = true;
       let o = this.callGuest("proxy_on_context_create", [this.rootContextId, 0], this.rootContextId);
       if (o.trap) return { ok: false, failState: FailState.RuntimeError, trapped: o.trap };
@@ -388,6 +430,45 @@ export class ProxyWasmSimulator implements StreamHost {
       }
       return { ok: true, vmStartResult, configureResult: c.result };
     });
+  }
+
+  /**
+   * runCanary: the throwaway VM runs steps 4–6 (1–2 ran in create), then is dropped without
+   * on_done/on_delete. A failure refuses the configuration: no worker VM starts (the returned
+   * result); undefined = no canary or it succeeded.
+   */
+  private runCanary(): StartResult | undefined {
+    const cv = this.canaryVm;
+    if (!cv) return undefined;
+    this.canaryVm = undefined;
+    const result = cv.start();
+    cv.drop();
+    this.canary = { result, logs: cv.logs, hostLogs: cv.hostLogs, trace: cv.trace, droppedHttpCalls: cv.httpCalls.all() };
+    if (result.ok) return undefined;
+    const failState = result.failState ?? FailState.ConfigureFailed;
+    this.failVm(failState, `canary VM: ${cv.vmState.reason ?? "failed"}; Unable to create Wasm HTTP filter`);
+    if (result.trapped && this.strict.failOnTrap) {
+      this.strictViolation(new SimulatorStrictError("trap", `canary VM trapped in ${result.trapped.exportName}: ${result.trapped.message}`, { trap: result.trapped, contextId: result.trapped.contextId }));
+    }
+    const refused: StartResult = { ok: false, failState, canaryFailed: true };
+    if (result.trapped) refused.trapped = result.trapped;
+    if (result.vmStartResult !== undefined) refused.vmStartResult = result.vmStartResult;
+    if (result.configureResult !== undefined) refused.configureResult = result.configureResult;
+    return refused;
+  }
+
+  /**
+   * drop destroys the VM the way Envoy destroys the canary: no on_done/on_delete; its tick and its
+   * pending calls' timeouts are cancelled, and later answers or queue deliveries find no root.
+   */
+  private drop(): void {
+    this.root.alive = false;
+    if (this.root.tickTimer !== null) this.clock.cancel(this.root.tickTimer);
+    this.root.tickTimer = null;
+    for (const call of this.httpCalls.pending()) {
+      if (call.timeoutTimer !== null) this.clock.cancel(call.timeoutTimer);
+      call.timeoutTimer = null;
+    }
   }
 
   /** reconfigure: a new on_configure with a new plugin configuration (an xDS update); false = NACK. */
@@ -508,11 +589,13 @@ export class ProxyWasmSimulator implements StreamHost {
         call.timeoutTimer = null;
         if (!call.pending) return;
         // Envoy's AsyncClient answers a timeout with a successful 504 response (§4.4).
-        this.deliverHttpCall(call, "timed-out", {
-          status: 504,
-          headers: [["content-length", String(HTTP_CALL_TIMEOUT_BODY.length)], ["content-type", "text/plain"]],
-          body: HTTP_CALL_TIMEOUT_BODY,
-        });
+        this.holding(() =>
+          this.deliverHttpCall(call, "timed-out", {
+            status: 504,
+            headers: [["content-length", String(HTTP_CALL_TIMEOUT_BODY.length)], ["content-type", "text/plain"]],
+            body: HTTP_CALL_TIMEOUT_BODY,
+          }),
+        );
       });
     }
     const behavior = this.clusters?.[call.cluster];
@@ -605,6 +688,7 @@ export class ProxyWasmSimulator implements StreamHost {
   /** advanceTime moves the virtual clock: due ticks and http-call timeouts fire in order. */
   advanceTime(ms: number): void {
     this.clock.advance(ms);
+    this.raiseStrict();
   }
 
   /** tick calls proxy_on_tick(root) now, regardless of the period. */
@@ -623,7 +707,7 @@ export class ProxyWasmSimulator implements StreamHost {
   private armTick(): void {
     this.root.tickTimer = this.clock.schedule(this.root.tickPeriod, () => {
       this.root.tickTimer = null;
-      this.entry(() => this.runTick());
+      this.holding(() => this.entry(() => this.runTick()));
       // Re-armed after the tick returns (unless the module changed or stopped the period).
       if (this.root.tickPeriod > 0 && this.root.tickTimer === null && this.root.alive && !this.vmFailed()) this.armTick();
     });
@@ -642,7 +726,7 @@ export class ProxyWasmSimulator implements StreamHost {
       this.postScheduled = true;
       setImmediate(() => {
         this.postScheduled = false;
-        this.flush();
+        this.holding(() => this.flush());
       });
     }
   }
@@ -658,13 +742,14 @@ export class ProxyWasmSimulator implements StreamHost {
   /** idle resolves once no cluster handler is in flight and no delivery is posted. */
   async idle(): Promise<void> {
     for (;;) {
+      this.raiseStrict();
       this.flush();
       if (this.inflight.size > 0) {
         await Promise.allSettled([...this.inflight]);
         continue;
       }
       await new Promise<void>((r) => setImmediate(r));
-      if (this.posted.length === 0 && this.inflight.size === 0) return;
+      if (this.posted.length === 0 && this.inflight.size === 0) return this.raiseStrict();
     }
   }
 
@@ -725,12 +810,44 @@ export class ProxyWasmSimulator implements StreamHost {
   entry<T>(fn: () => T): T {
     if (this.entryDepth > 0) return fn();
     this.entryDepth++;
+    let r: T;
     try {
-      const r = fn();
+      r = fn();
       this.drainAfterVm();
-      return r;
     } finally {
       this.entryDepth--;
+    }
+    if (this.strictError !== null) this.raiseStrict();
+    return r;
+  }
+
+  /** @internal Records a strict violation; the outermost phase method throws it once it returned. */
+  strictViolation(e: SimulatorStrictError): void {
+    this.hostLog(`strict: ${e.message}`);
+    if (this.strictError === null) this.strictError = e;
+  }
+
+  /** @internal A strict-mode warning (kept in sim.warnings). */
+  strictWarning(message: string): void {
+    this.warnings.push(message);
+    this.hostLog(`warning: ${message}`);
+  }
+
+  /** Throws the pending strict violation, unless strict errors are being held (timers, posts). */
+  private raiseStrict(): void {
+    const e = this.strictError;
+    if (e === null || this.holdStrict > 0 || this.entryDepth > 0) return;
+    this.strictError = null;
+    throw e;
+  }
+
+  /** holding runs fn with strict errors kept for the next phase method (clock / setImmediate callbacks must not throw). */
+  private holding<T>(fn: () => T): T {
+    this.holdStrict++;
+    try {
+      return fn();
+    } finally {
+      this.holdStrict--;
     }
   }
 
@@ -792,6 +909,9 @@ export class ProxyWasmSimulator implements StreamHost {
     if (this.frames.length === 0) this.stopNextIteration = false;
     if (trap) {
       this.failVm(FailState.RuntimeError, `Function: ${name} failed: ${trap.message}`);
+      if (this.strict.failOnTrap && this.phase === "running") {
+        this.strictViolation(new SimulatorStrictError("trap", `${name} trapped on context ${contextId}: ${trap.message}`, { trap, contextId }));
+      }
       return { called: true, value: 0, trap, localReplySent };
     }
     return { called: true, value, localReplySent };
@@ -866,6 +986,21 @@ export class ProxyWasmSimulator implements StreamHost {
     const s = this.streams.get(id);
     return s && s.alive ? s : undefined;
   }
+}
+
+/**
+ * The canary's options: the same module, plugin and configuration, its own VM, logs and trace;
+ * every cluster kept (same BadArgument answers) but answered by nobody, since its calls are
+ * dropped with the VM; no strict checks (the worker's start() reports the canary's failure).
+ */
+function canaryOptions(options: SimulatorOptions): SimulatorOptions {
+  const o: SimulatorOptions = { ...options, simulateCanary: false, keepLogs: true, httpCallHistory: true };
+  delete o.strict;
+  delete o.onLog;
+  if (options.clusters !== undefined) {
+    o.clusters = Object.fromEntries(Object.keys(options.clusters).map((name) => [name, "manual" as const]));
+  }
+  return o;
 }
 
 export type { HeaderInput, HeaderPair };
