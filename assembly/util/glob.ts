@@ -109,15 +109,8 @@ export class Glob {
     const n = input.length;
     let i = 0;
     while (i < n) {
-      let c = <i32>input.charCodeAt(i);
-      i++;
-      if (c >= 0xd800 && c <= 0xdbff && i < n) {
-        const d = <i32>input.charCodeAt(i);
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-        }
-      }
+      const c = readScalar(input, i);
+      i += c > 0xffff ? 2 : 1;
       let lit: u64 = 0;
       for (let k = 0; k < nl; k++) {
         if (unchecked(chars[k]) == c) {
@@ -144,15 +137,8 @@ export class Glob {
     const n = input.length;
     let i = 0;
     while (i < n) {
-      let c = <i32>input.charCodeAt(i);
-      i++;
-      if (c >= 0xd800 && c <= 0xdbff && i < n) {
-        const d = <i32>input.charCodeAt(i);
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-        }
-      }
+      const c = readScalar(input, i);
+      i += c > 0xffff ? 2 : 1;
       for (let j = 0; j <= m; j++) unchecked((next[j] = 0));
       let alive = false;
       for (let j = 0; j < m; j++) {
@@ -263,6 +249,8 @@ export function compileGlobSet(patterns: Array<string>): GlobSet {
 }
 
 /** readScalar returns the code point at `i` (a surrogate pair combined; a lone surrogate as is). */
+// @ts-ignore: decorator
+@inline
 function readScalar(s: string, i: i32): i32 {
   const c = <i32>s.charCodeAt(i);
   if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
@@ -271,3 +259,4 @@ function readScalar(s: string, i: i32): i32 {
   }
   return c;
 }
+
