@@ -11,6 +11,7 @@ import { Verdict } from "../pipeline/verdict";
 import { EffectiveService, Snapshot } from "../runtime/snapshot";
 import { countCacheHit, countCacheMiss } from "../runtime/metrics";
 import { AnswerLimits, AnswerOutcome, CacheTicket, LookupKind, lookup, newTicket, onAnswer } from "./cache";
+import { reportDirectly } from "./batch";
 import { readAnswerLimits } from "./limits";
 import { backendDown, markDown, markUp } from "./breaker";
 import { CachePolicy, FailureMode } from "../config/cache-model";
@@ -37,6 +38,8 @@ export class CacheStep {
   verdict: Verdict = Verdict.LimitsExceeded;
   /** A cache hit's RateLimit-* (backend.rate_limit_headers), from what the slot knows; null: none. */
   rateLimit: RateLimit | null = null;
+  /** STEP_ALLOW: 3scale vouched for the credentials (identity headers may be set). */
+  verified: bool = false;
 }
 
 /**
@@ -80,6 +83,7 @@ export function cacheRequest(snapshot: Snapshot, selected: EffectiveService, cre
   if (kind == LookupKind.HitAllow) {
     countCacheHit();
     step.kind = STEP_ALLOW;
+    step.verified = true; // a cached "allowed" is always 3scale's own answer for this key
     step.rateLimit = cachedRateLimit(snapshot, ticket);
     return step;
   }
@@ -92,8 +96,9 @@ export function cacheRequest(snapshot: Snapshot, selected: EffectiveService, cre
   if (policy.failureMode != FailureMode.Closed && backendDown(nowMillis())) {
     // 3scale failed moments ago: the failure mode decides now instead of after another failure.
     const decided = decideUnreachable(snapshot, ticket);
-    step.kind = decided == Verdict.Allow ? STEP_ALLOW : STEP_DENY;
-    step.verdict = decided;
+    step.kind = decided.verdict == Verdict.Allow ? STEP_ALLOW : STEP_DENY;
+    step.verdict = decided.verdict;
+    step.verified = decided.verified;
     return step;
   }
   if (kind == LookupKind.Bypass) return step;
@@ -110,35 +115,53 @@ export function cacheRequest(snapshot: Snapshot, selected: EffectiveService, cre
 
 /**
  * cacheAfterAnswer records the verdict of 3scale's answer `v` (BackendUnavailable: none could be
- * had) and returns the verdict the request gets under the failure mode.
+ * had; `outage` false when that was an unexpected answer rather than an outage) and returns the
+ * verdict the request gets under the failure mode, and whether 3scale vouched for it.
  */
-export function cacheAfterAnswer(snapshot: Snapshot | null, ticket: CacheTicket | null, v: Verdict): Verdict {
-  if (snapshot === null || ticket === null) return v;
+export function cacheAfterAnswer(snapshot: Snapshot | null, ticket: CacheTicket | null, v: Verdict, outage: bool): AnswerOutcome {
+  if (snapshot === null || ticket === null) {
+    const plain = new AnswerOutcome();
+    plain.verdict = v;
+    plain.verified = v == Verdict.Allow;
+    return plain;
+  }
   const policy = snapshot.config.backend.caching;
   const now = nowMillis();
   const limits = v == Verdict.Allow || v == Verdict.LimitsExceeded ? readAnswerLimits() : new AnswerLimits();
   if (policy.failureMode != FailureMode.Closed) {
-    if (v == Verdict.BackendUnavailable) markDown(now);
-    else markUp();
+    if (v == Verdict.BackendUnavailable) {
+      if (outage) markDown(now);
+    } else {
+      markUp();
+    }
   }
-  return applyOutcome(policy, ticket, onAnswer(policy, ticket, v, limits, now), true);
+  return applyOutcome(snapshot, ticket, onAnswer(policy, ticket, v, limits, now, outage), true);
 }
 
 /** decideUnreachable: the failure mode's verdict while 3scale is known to be down (no call made). */
-function decideUnreachable(snapshot: Snapshot, ticket: CacheTicket): Verdict {
+function decideUnreachable(snapshot: Snapshot, ticket: CacheTicket): AnswerOutcome {
   const policy = snapshot.config.backend.caching;
-  return applyOutcome(policy, ticket, onAnswer(policy, ticket, Verdict.BackendUnavailable, new AnswerLimits(), nowMillis()), false);
+  return applyOutcome(snapshot, ticket, onAnswer(policy, ticket, Verdict.BackendUnavailable, new AnswerLimits(), nowMillis(), true), false);
 }
 
-/** applyOutcome logs what the operator must know; `afterCall`: a call failed just now (else the breaker decided, at debug). */
-function applyOutcome(policy: CachePolicy, ticket: CacheTicket, out: AnswerOutcome, afterCall: bool): Verdict {
-  if (out.usageDropped) {
-    // Both candidate slots hold other applications' unreported usage (max_entries too small).
-    logAt(LOG_WARN, "cache: service " + ticket.serviceId + ": no free cache slot; one request's usage was not recorded (raise backend.cache.max_entries)");
+/** applyOutcome acts on what the cache could not do and logs what the operator must know; `afterCall`: a call failed just now (else the breaker decided, at debug). */
+function applyOutcome(snapshot: Snapshot, ticket: CacheTicket, out: AnswerOutcome, afterCall: bool): AnswerOutcome {
+  const policy = snapshot.config.backend.caching;
+  if (out.reportDirectly) {
+    // 3scale allowed it, but both candidate slots hold other keys' unreported usage (two misses
+    // raced for the last free slot, or max_entries is too small): its usage is reported alone.
+    if (hostLogLevel() <= LOG_DEBUG) logAt(LOG_DEBUG, "cache: service " + ticket.serviceId + ": no free cache slot; the request's usage is reported on its own");
+    reportDirectly(snapshot, ticket.serviceId, ticket.credKind, ticket.credential, ticket.usage.names, ticket.usage.deltas);
   }
-  if (out.fromFailureMode && (afterCall || hostLogLevel() <= LOG_DEBUG)) {
+  if (out.usageNotKept) {
+    logAt(LOG_WARN, "cache: service " + ticket.serviceId + ": 3scale unreachable and no cache slot can keep the usage; request answered 502 (raise backend.cache.max_entries)");
+  }
+  if (out.budgetUsedUp && hostLogLevel() <= LOG_DEBUG) {
+    logAt(LOG_DEBUG, "cache: service " + ticket.serviceId + ": allowed by 3scale, but calls not yet reported use up the budget: 429");
+  }
+  if (out.fromFailureMode && !out.usageNotKept && (afterCall || hostLogLevel() <= LOG_DEBUG)) {
     logAt(afterCall ? LOG_WARN : LOG_DEBUG, "cache: service " + ticket.serviceId + ": 3scale unreachable, failure mode " +
       (policy.failureMode == FailureMode.Open ? "open" : "resilient") + " applied" + (afterCall ? "" : " (3scale failed < 5 s ago)"));
   }
-  return out.verdict;
+  return out;
 }

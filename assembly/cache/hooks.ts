@@ -28,6 +28,6 @@ export function cacheOwnsAnswer(token: u32): bool {
   return reporterOwns(token);
 }
 
-export function cacheOnAnswer(token: u32, numHeaders: u32): void {
-  onReportAnswer(token, numHeaders);
+export function cacheOnAnswer(token: u32, numHeaders: u32, bodySize: u32): void {
+  onReportAnswer(token, numHeaders, bodySize);
 }

@@ -2,10 +2,22 @@
 // the application's reporting identity, and per metric the usage waiting to be reported (`pending`)
 // and the usage a flush has claimed and is reporting (`inflight`). Usage only ever moves
 // pending → inflight (claim) → gone (report accepted) or back to pending (report failed), each
-// move under CAS, so a unit of usage is reported once and never dropped.
+// move under CAS, so a unit of usage is reported once and never dropped. The calls behind that
+// usage are counted the same way (`pendingCalls`, `inflightCalls`): they are the calls 3scale has
+// not counted yet, which a fresh authorization's budget must leave room for.
 import { ByteReader, ByteWriter } from "./bytes";
 
-const MAGIC: u32 = 0x32435733; // "3WC2"
+const MAGIC: u32 = 0x33435733; // "3WC3"
+/** The previous layout (no call counters). Still decoded, so usage a previous module version left
+ * in shared data (same vm_id, module upgraded in place) is reported rather than overwritten. */
+const MAGIC_V2: u32 = 0x32435733; // "3WC2"
+
+/**
+ * MAX_RECORD_BYTES bounds every slot value the filter writes. A key whose record would be larger
+ * (an absurdly long credential, or a request with very many metrics) is not cached: its request
+ * gets a plain authrep (or, while 3scale is unreachable, is not allowed by the failure mode).
+ */
+export const MAX_RECORD_BYTES: i32 = 1024;
 
 export const enum CachedVerdict { None = 0, Allow = 1, LimitsExceeded = 2, AuthFailed = 3 }
 export const enum CredKind { UserKey = 0, AppId = 1 }
@@ -21,10 +33,13 @@ export class SlotRecord {
   inflightAtMs: u64 = 0;
   /**
    * Calls of this key's usage the verdict allows (3scale-limit-remaining of the authorize answer,
-   * this call included); -1 when unknown or unlimited. `served` counts the calls allowed since.
+   * this call included); -1 when unknown or unlimited. It is measured against 3scale's counters,
+   * which do not include the calls still pending or in flight here: those use it up first.
    */
   budget: i64 = -1;
-  served: i64 = 0;
+  /** Calls whose usage is in `pending` / in `inflight`: the calls 3scale has not counted yet. */
+  pendingCalls: i64 = 0;
+  inflightCalls: i64 = 0;
   serviceId: string = "";
   credKind: CredKind = CredKind.UserKey;
   /** user_key or app_id: what a report transaction names (the app_key is never stored). */
@@ -40,8 +55,14 @@ export class SlotRecord {
   maxValue: i64 = -1;
   resetAtMs: u64 = 0;
 
-  /** addPending adds a request's usage to the pending totals, metric by metric. */
+  /** unreportedCalls: calls served here that 3scale has not counted (as far as this proxy knows). */
+  unreportedCalls(): i64 {
+    return this.pendingCalls + this.inflightCalls;
+  }
+
+  /** addPending adds one request's usage to the pending totals, metric by metric. */
   addPending(names: Array<string>, deltas: Array<i64>): void {
+    this.pendingCalls++;
     for (let i = 0, n = names.length; i < n && i < deltas.length; i++) {
       const name = unchecked(names[i]);
       const d = unchecked(deltas[i]);
@@ -57,12 +78,13 @@ export class SlotRecord {
   }
 
   hasPending(): bool {
+    if (this.pendingCalls != 0) return true;
     for (let i = 0, n = this.pending.length; i < n; i++) if (unchecked(this.pending[i]) != 0) return true;
     return false;
   }
 
   hasInflight(): bool {
-    if (this.inflightId != 0) return true;
+    if (this.inflightId != 0 || this.inflightCalls != 0) return true;
     for (let i = 0, n = this.inflight.length; i < n; i++) if (unchecked(this.inflight[i]) != 0) return true;
     return false;
   }
@@ -78,6 +100,8 @@ export class SlotRecord {
       unchecked(this.inflight[i] += unchecked(this.pending[i]));
       unchecked(this.pending[i] = 0);
     }
+    this.inflightCalls += this.pendingCalls;
+    this.pendingCalls = 0;
     this.inflightId = id;
     this.inflightAtMs = now;
   }
@@ -85,6 +109,7 @@ export class SlotRecord {
   /** settle forgets the inflight usage (its report was accepted). */
   settle(): void {
     for (let i = 0, n = this.inflight.length; i < n; i++) unchecked(this.inflight[i] = 0);
+    this.inflightCalls = 0;
     this.inflightId = 0;
     this.inflightAtMs = 0;
   }
@@ -95,14 +120,21 @@ export class SlotRecord {
       unchecked(this.pending[i] += unchecked(this.inflight[i]));
       unchecked(this.inflight[i] = 0);
     }
+    this.pendingCalls += this.inflightCalls;
+    this.inflightCalls = 0;
     this.inflightId = 0;
     this.inflightAtMs = 0;
+  }
+
+  /** verified: the verdict came from 3scale (a denial for bad credentials excepted). */
+  isVerified(): bool {
+    return this.verdict == CachedVerdict.Allow || this.verdict == CachedVerdict.LimitsExceeded;
   }
 
   encode(): ArrayBuffer {
     const w = new ByteWriter();
     w.u32(MAGIC).u64(this.hash).u8(<u8>this.verdict).u64(this.validUntilMs).u64(this.inflightId).u64(this.inflightAtMs);
-    w.u64(<u64>this.budget).u64(<u64>this.served);
+    w.u64(<u64>this.budget).u64(<u64>this.pendingCalls).u64(<u64>this.inflightCalls);
     w.str(this.serviceId).u8(<u8>this.credKind).str(this.credential);
     const n = this.metrics.length;
     w.u32(<u32>n);
@@ -128,7 +160,8 @@ const MAX_METRICS: u32 = 4096;
 /** decodeRecord returns null for anything that is not a complete record (the limits trailer is optional). */
 export function decodeRecord(bytes: ArrayBuffer): SlotRecord | null {
   const r = new ByteReader(bytes);
-  if (r.u32() != MAGIC) return null;
+  const magic = r.u32();
+  if (magic != MAGIC && magic != MAGIC_V2) return null;
   const rec = new SlotRecord();
   rec.hash = r.u64();
   const v = r.u8();
@@ -138,7 +171,13 @@ export function decodeRecord(bytes: ArrayBuffer): SlotRecord | null {
   rec.inflightId = r.u64();
   rec.inflightAtMs = r.u64();
   rec.budget = <i64>r.u64();
-  rec.served = <i64>r.u64();
+  if (magic == MAGIC) {
+    rec.pendingCalls = <i64>r.u64();
+    rec.inflightCalls = <i64>r.u64();
+    if (rec.pendingCalls < 0 || rec.inflightCalls < 0) return null;
+  } else {
+    r.u64(); // v2 "served": calls since the authorization, not what 3scale lacks; not carried over
+  }
   rec.serviceId = r.str();
   const k = r.u8();
   if (k > 1) return null;
@@ -179,8 +218,9 @@ const AT_HASH: i32 = 4;
 const AT_VERDICT: i32 = 12;
 const AT_VALID_UNTIL: i32 = 13;
 const AT_BUDGET: i32 = 37;
-const AT_SERVED: i32 = 45;
-const HEADER_SIZE: i32 = 53;
+const AT_PENDING_CALLS: i32 = 45;
+const AT_INFLIGHT_CALLS: i32 = 53;
+const HEADER_SIZE: i32 = 61;
 
 /** RecordView: the fixed header of an encoded record (valid = long enough, right magic). */
 @final
@@ -190,7 +230,8 @@ export class RecordView {
   verdict: CachedVerdict = CachedVerdict.None;
   validUntilMs: u64 = 0;
   budget: i64 = -1;
-  served: i64 = 0;
+  /** pendingCalls + inflightCalls: the calls 3scale has not counted yet. */
+  unreported: i64 = 0;
 }
 
 export function viewRecord(bytes: ArrayBuffer): RecordView {
@@ -205,7 +246,7 @@ export function viewRecord(bytes: ArrayBuffer): RecordView {
   v.verdict = <CachedVerdict>verdict;
   v.validUntilMs = load<u64>(base + <usize>AT_VALID_UNTIL);
   v.budget = load<i64>(base + <usize>AT_BUDGET);
-  v.served = load<i64>(base + <usize>AT_SERVED);
+  v.unreported = load<i64>(base + <usize>AT_PENDING_CALLS) + load<i64>(base + <usize>AT_INFLIGHT_CALLS);
   return v;
 }
 
@@ -260,8 +301,8 @@ export function addHitInPlace(bytes: ArrayBuffer, names: Array<string>, deltas: 
     const p = base + <usize>unchecked(offsets[i]);
     store<i64>(p, load<i64>(p) + unchecked(deltas[i]));
   }
-  const servedAt = base + <usize>AT_SERVED;
-  store<i64>(servedAt, load<i64>(servedAt) + 1);
+  const callsAt = base + <usize>AT_PENDING_CALLS;
+  store<i64>(callsAt, load<i64>(callsAt) + 1);
   return true;
 }
 
@@ -294,4 +335,14 @@ export function viewLimits(bytes: ArrayBuffer): RecordLimits {
     at = next + 16;
   }
   return limitsTrailerAt(bytes, at);
+}
+
+/**
+ * recordBytesFor: the largest encoding a key's record can reach (limits trailer included), so a
+ * key that could outgrow MAX_RECORD_BYTES is kept out of the cache before anything is stored.
+ */
+export function recordBytesFor(serviceId: string, credential: string, metrics: Array<string>): i32 {
+  let n = HEADER_SIZE + 4 + String.UTF8.byteLength(serviceId) + 1 + 4 + String.UTF8.byteLength(credential) + 4;
+  for (let i = 0, m = metrics.length; i < m; i++) n += 4 + String.UTF8.byteLength(unchecked(metrics[i])) + 16;
+  return n + LIMITS_TRAILER_SIZE;
 }

@@ -20,13 +20,18 @@ export class UpstreamChanges {
   serviceIdHeader: string = "";
 }
 
-/** prepareUpstream applies `changes` to the request headers of the effective stream. */
-export function prepareUpstream(changes: UpstreamChanges, serviceId: string, creds: ResolvedCredentials | null): void {
+/**
+ * prepareUpstream applies `changes` to the request headers of the effective stream. `verified`:
+ * 3scale vouched for the credentials (its answer, or a verdict it gave for exactly this key);
+ * a request the failure mode let through unverified gets no identity header, and any copy the
+ * client sent is removed, so the upstream never trusts an identity nobody checked.
+ */
+export function prepareUpstream(changes: UpstreamChanges, serviceId: string, creds: ResolvedCredentials | null, verified: bool): void {
   if (changes.stripCredentials && creds !== null) stripCredentials(creds);
   if (changes.appIdHeader.length > 0) {
     // Only an app_id credential identifies the application here; with a user_key (or none) any
     // client-supplied copy is removed all the same.
-    const appId = creds !== null && creds.userKey === null ? creds.appId : null;
+    const appId = verified && creds !== null && creds.userKey === null ? creds.appId : null;
     setOrRemove(changes.appIdHeader, appId);
   }
   if (changes.serviceIdHeader.length > 0) setOrRemove(changes.serviceIdHeader, serviceId);

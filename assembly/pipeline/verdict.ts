@@ -68,6 +68,16 @@ export function statusNeedsReason(status: i32): bool {
   return status == 409;
 }
 
+/**
+ * answerIsOutage: the answer means 3scale could not decide (no response, an unparseable status,
+ * or a 5xx, which includes Envoy's 504 for a timeout). Any other status that is not a decision
+ * (1xx, 3xx, a 2xx other than 200) points at a misconfigured backend URL, not an outage: it is
+ * answered 502 whatever the failure mode.
+ */
+export function answerIsOutage(numHeaders: u32, status: i32): bool {
+  return numHeaders == 0 || status < 0 || status >= 500;
+}
+
 /** classifyAnswer maps the backend's answer (§7). numHeaders == 0 means no response. */
 export function classifyAnswer(numHeaders: u32, status: i32, rejectionReason: string | null): Verdict {
   if (numHeaders == 0) return Verdict.BackendUnavailable;

@@ -202,7 +202,7 @@ export class AuthRoot {
       return;
     }
     if (cacheOwnsAnswer(token)) {
-      cacheOnAnswer(token, numHeaders);
+      cacheOnAnswer(token, numHeaders, bodySize);
       return;
     }
     logAt(LOG_DEBUG, "http call answer dropped: unknown token " + token.toString());

@@ -11,7 +11,7 @@ import { HeaderMap, serializePairs } from "../host/headers";
 import { buildRequestView, MetadataSource, RequestView } from "../pipeline/request";
 import { decide } from "../pipeline/decide";
 import { buildAuthrepPath, buildAuthrepPathFrom, authrepHeaderNames, authrepHeaderValues } from "../pipeline/authrep";
-import { Verdict, verdictStatus, verdictText, verdictDetails, classifyAnswer, parseStatus } from "../pipeline/verdict";
+import { Verdict, verdictStatus, verdictText, verdictDetails, classifyAnswer, parseStatus, answerIsOutage } from "../pipeline/verdict";
 import { decodeUtf8LossyBuffer } from "../util/utf8lossy";
 import { Snapshot } from "./snapshot";
 import { AuthRoot } from "./root";
@@ -110,7 +110,7 @@ export class AuthStream {
       if (step.kind == STEP_ALLOW) {
         if (this.debug) logAt(LOG_DEBUG, d.summary + " → allowed (cached)");
         this.rateLimit = step.rateLimit;
-        this.allowUpstream();
+        this.allowUpstream(step.verified);
         return HEADERS_CONTINUE;
       }
       if (step.kind == STEP_DENY) {
@@ -124,13 +124,13 @@ export class AuthStream {
     const status = httpCall(snapshot.backendCluster, pairs, backend.upstream.timeoutMs);
     if (status != STATUS_OK) {
       logAt(LOG_WARN, "backend: authrep failed: dispatch failed (cluster \"" + backend.upstream.name + "\")");
-      const failed = cacheAfterAnswer(snapshot, this.ticket, Verdict.BackendUnavailable);
+      const failed = cacheAfterAnswer(snapshot, this.ticket, Verdict.BackendUnavailable, true);
       this.ticket = null;
-      if (failed == Verdict.Allow) {
-        this.allowUpstream();
+      if (failed.verdict == Verdict.Allow) {
+        this.allowUpstream(failed.verified);
         return HEADERS_CONTINUE;
       }
-      return this.reject(failed, d.summary);
+      return this.reject(failed.verdict, d.summary);
     }
     this.pendingToken = HTTP_CALL_TOKEN;
     this.root.trackAuthrep(HTTP_CALL_TOKEN, this.id);
@@ -160,11 +160,12 @@ export class AuthStream {
   /**
    * allowUpstream prepares an allowed request for upstream (credential stripping, identity
    * headers) and counts it; call it with the stream as effective context, before continuing.
+   * `verified`: 3scale vouched for the credentials; without that no identity header is set.
    */
-  allowUpstream(): void {
+  allowUpstream(verified: bool): void {
     countVerdict(<i32>Verdict.Allow);
     const selected = this.service;
-    if (selected !== null && selected.features.mutatesUpstream) prepareUpstream(selected.features, selected.service.id, this.creds);
+    if (selected !== null && selected.features.mutatesUpstream) prepareUpstream(selected.features, selected.service.id, this.creds, verified);
   }
 
   /** onAuthrepAnswer runs inside the root's proxy_on_http_call_response (§2 step 8, §7). */
@@ -195,13 +196,17 @@ export class AuthStream {
     if (snapshot !== null && snapshot.config.backend.rateLimitHeaders && (v == Verdict.Allow || v == Verdict.LimitsExceeded)) {
       rateLimit = readRateLimit();
     }
+    const outage = answerIsOutage(numHeaders, status);
     if (v == Verdict.BackendUnavailable) {
       logAt(LOG_WARN, numHeaders == 0 ? "backend: authrep failed: no response"
-        : status < 0 ? "backend: authrep failed: invalid status" : "backend: authrep failed: status " + status.toString());
+        : status < 0 ? "backend: authrep failed: invalid status"
+        : !outage ? "backend: authrep failed: unexpected status " + status.toString() + " (not an answer of 3scale's API; check backend.upstream.url); no failure mode applies"
+        : "backend: authrep failed: status " + status.toString());
     }
-    // Issue 9: record the verdict; with no decision, the failure mode chooses.
+    // Record the verdict; with no decision during an outage, the failure mode chooses.
     const ticket = this.ticket;
-    v = cacheAfterAnswer(this.snapshot, ticket, v);
+    const outcome = cacheAfterAnswer(this.snapshot, ticket, v, outage);
+    v = outcome.verdict;
     this.ticket = null;
     // With the cache, 3scale was asked authorize (which counts nothing): the headers come from
     // what the slot recorded, so a miss and the hits after it count down alike.
@@ -209,7 +214,7 @@ export class AuthStream {
     if (v == Verdict.Allow) {
       if (this.debug) logAt(LOG_DEBUG, this.summary + " → allowed");
       this.rateLimit = rateLimit;
-      this.allowUpstream();
+      this.allowUpstream(outcome.verified);
       if (continueRequest() != STATUS_OK && this.debug) logAt(LOG_DEBUG, "request: continue failed");
       return;
     }

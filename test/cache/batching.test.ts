@@ -40,25 +40,28 @@ describe("cache hits and batched reports", () => {
     expect(backend.errors()).toEqual([]);
   });
 
-  it("a report is form-encoded with one transaction per application, all its metrics merged", async () => {
+  it("one report per application, form-encoded, with one transaction merging all its metrics", async () => {
     backend = await startBackend();
     const p = await Proxy.start(backend, 2, filterConfig(backend.url, CACHE));
     for (const path of ["/?user_key=uk-b", "/search?user_key=uk-b", "/?user_key=uk-b", "/?user_key=uk-c", "/search?user_key=uk-b"]) {
       expect(await p.send(0, path)).toBe(200);
     }
-    // Three keys (B·hits, B·search, C·hits): three authorize calls, one report.
+    // Three keys (B·hits, B·search, C·hits): three authorize calls, one report per application.
     expect(p.authorizeCalls()).toHaveLength(3);
     await p.advance(5000);
     const reports = p.reportCalls();
-    expect(reports).toHaveLength(1);
+    expect(reports).toHaveLength(2);
     expect(backend.requests.at(-1)!.headers["content-type"]).toBe("application/x-www-form-urlencoded");
-    const f = form(reports[0]!.body);
-    expect(f).toMatchObject({ service_token: TOKEN, service_id: SERVICE });
-    const apps = Object.keys(f).filter((k) => /^transactions\[\d+\]\[user_key\]$/.test(k)).map((k) => f[k]).sort();
-    expect(apps).toEqual(["uk-b", "uk-c"]);
-    const b = Object.keys(f).find((k) => f[k] === "uk-b")!.replace("[user_key]", "");
-    expect(f[`${b}[usage][hits]`]).toBe("2");
-    expect(f[`${b}[usage][search]`]).toBe("2");
+    const forms = reports.map((r) => form(r.body));
+    for (const f of forms) {
+      expect(f).toMatchObject({ service_token: TOKEN, service_id: SERVICE });
+      // exactly one transaction in each report
+      expect(Object.keys(f).filter((k) => /^transactions\[\d+\]\[user_key\]$/.test(k))).toEqual(["transactions[0][user_key]"]);
+    }
+    expect(forms.map((f) => f["transactions[0][user_key]"]).sort()).toEqual(["uk-b", "uk-c"]);
+    const b = forms.find((f) => f["transactions[0][user_key]"] === "uk-b")!;
+    expect(b["transactions[0][usage][hits]"]).toBe("2");
+    expect(b["transactions[0][usage][search]"]).toBe("2");
     // search is a child of hits: the backend propagates it.
     expect(backend.usage(SERVICE, "B", "hits", "minute")).toBe(4);
     expect(backend.usage(SERVICE, "B", "search", "minute")).toBe(2);

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { BackendSimulator } from "../../src-host-sim/backend/index.js";
 import { SharedDataStore } from "../../src-host-sim/index.js";
-import { filterConfig, Proxy, SERVICE, startBackend } from "./helpers.js";
+import { EMPTY_SLOT_BYTES, filterConfig, Proxy, SERVICE, startBackend } from "./helpers.js";
 
 /** InterleavingStore runs `hook` once, right after the next read of a key matching `pattern`. */
 class InterleavingStore extends SharedDataStore {
@@ -57,7 +57,7 @@ function makeFlushDue(store: SharedDataStore): void {
 /** usedSlotKey: the key of the one slot that holds a record (the others are empty, 66 bytes). */
 function usedSlotKey(store: SharedDataStore): string {
   const data = (store as unknown as { data: Map<string, Map<string, { value: Uint8Array }>> }).data.get("")!;
-  const used = [...data.entries()].filter(([k, e]) => k.includes("/slot/") && e.value.length > 66).map(([k]) => k);
+  const used = [...data.entries()].filter(([k, e]) => k.includes("/slot/") && e.value.length > EMPTY_SLOT_BYTES).map(([k]) => k);
   expect(used).toHaveLength(1);
   return used[0]!;
 }

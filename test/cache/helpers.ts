@@ -225,6 +225,9 @@ export async function startBackend(limit?: number): Promise<BackendSimulator> {
   return b;
 }
 
+/** EMPTY_SLOT_BYTES: the size of a slot created empty (a fixed 61-byte header, two empty strings, no metric). */
+export const EMPTY_SLOT_BYTES = 74;
+
 /** sharedKeys lists every shared-data key of every vm_id (the store keeps them private). */
 export function sharedKeys(store: SharedDataStore): string[] {
   const data = (store as unknown as { data: Map<string, Map<string, unknown>> }).data;

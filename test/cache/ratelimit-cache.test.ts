@@ -4,7 +4,7 @@
 // miss and the hits after it count down alike, and a cached 429 says Remaining 0.
 import { afterEach, describe, expect, it } from "vitest";
 import type { BackendSimulator } from "../../src-host-sim/backend/index.js";
-import { filterConfig, Proxy, startBackend } from "./helpers.js";
+import { EMPTY_SLOT_BYTES, filterConfig, Proxy, startBackend } from "./helpers.js";
 
 let backend: BackendSimulator | null = null;
 afterEach(async () => {
@@ -91,10 +91,10 @@ describe("RateLimit-* from the authorization cache", () => {
   });
 });
 
-/** The one slot that holds a record with a limits trailer (empty slots are 66 bytes). */
+/** The one slot that holds a record with a limits trailer (longer than an empty slot). */
 function usedSlot(p: Proxy): { key: string; value: Uint8Array } {
   const data = (p.shared as unknown as { data: Map<string, Map<string, { value: Uint8Array }>> }).data.get("")!;
-  const used = [...data.entries()].filter(([k, e]) => k.includes("/slot/") && e.value.length > 66);
+  const used = [...data.entries()].filter(([k, e]) => k.includes("/slot/") && e.value.length > EMPTY_SLOT_BYTES);
   expect(used).toHaveLength(1);
   return { key: used[0]![0], value: used[0]![1].value };
 }
