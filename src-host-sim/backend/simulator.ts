@@ -191,6 +191,24 @@ export class BackendSimulator {
     app.state = state;
   }
 
+  /** regenerateUserKey gives an application a new user_key, as the admin portal does: the old one stops working. */
+  regenerateUserKey(serviceId: string, appId: string, userKey: string): void {
+    const app = this.store.application(serviceId, appId);
+    if (!app) throw new Error(`no application ${appId} in service ${serviceId}`);
+    app.userKey = userKey;
+  }
+
+  /** revokeServiceToken makes 3scale refuse `token` for `serviceId`, as deleting it in the admin portal does. */
+  revokeServiceToken(token: string, serviceId: string): void {
+    if (!this.store.serviceTokens.delete(`${token}\n${serviceId}`)) throw new Error(`no service token for service ${serviceId}`);
+  }
+
+  /** deleteApplication removes an application; its counters stay, but nothing can report to it any more. */
+  deleteApplication(serviceId: string, appId: string): void {
+    const s = this.store.services.get(serviceId);
+    if (!s || !s.applications.delete(appId)) throw new Error(`no application ${appId} in service ${serviceId}`);
+  }
+
   setServiceState(serviceId: string, state: string): void {
     const s = this.store.services.get(serviceId);
     if (!s) throw new Error(`no service ${serviceId}`);

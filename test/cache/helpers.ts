@@ -17,7 +17,15 @@ export const CLUSTER = "backend";
 export const SERVICE = "S1";
 export const TOKEN = "st-secret";
 
-export type Outage = "up" | "refused" | "5xx" | "timeout";
+export type Outage = "up" | "refused" | "5xx" | "timeout" | "redirect";
+
+/**
+ * The module under test: the release build, or another build named by THREESCALE_WASM_UNDER_TEST
+ * (used to show that a regression test fails on an earlier version of the module).
+ */
+export function productModule(): string {
+  return process.env.THREESCALE_WASM_UNDER_TEST ?? modulePath("product");
+}
 
 /** seed: service S1; app A (user_key uk-a) has `limit` hits per minute; B, C, D (uk-b…) are unlimited. */
 export function seed(limit?: number) {
@@ -107,6 +115,9 @@ export class Proxy {
   outage: Outage = "up";
   /** Drop the backend's 3scale-limit-* answer headers (as a backend without limit_headers would). */
   stripLimitHeaders = false;
+  /** While true, report calls (POST) are answered 503 by the cluster; other calls go through. */
+  failReports = false;
+  private holding = false;
   private readonly behaviors: Array<Record<string, ClusterBehavior>> = [];
 
   private constructor(
@@ -124,13 +135,15 @@ export class Proxy {
       const handler = (call: HttpCallRequest): Promise<HttpCallResponseInit | "fail"> | HttpCallResponseInit => {
         p.calls.push({ method: call.method, path: call.path, body: call.bodyText, vm, token: call.token, at: p.clock.nowMs() });
         if (p.outage === "5xx") return { status: 503, headers: { "content-type": "text/plain" }, body: "upstream unavailable" };
+        if (p.outage === "redirect") return { status: 302, headers: { location: "https://elsewhere.example/" }, body: "" };
+        if (p.failReports && call.method === "POST") return { status: 503, headers: { "content-type": "text/plain" }, body: "upstream unavailable" };
         const answer = forward(p.outage === "refused" ? p.refusedUrl : url, call);
         if (!p.stripLimitHeaders) return answer;
         return answer.then((r) => (r === "fail" ? r : { ...r, headers: (r.headers as Array<[string, string]>).filter(([k]) => !k.startsWith("3scale-limit-")) }));
       };
       const behaviors: Record<string, ClusterBehavior> = { [CLUSTER]: handler };
       p.behaviors.push(behaviors);
-      const sim = await ProxyWasmSimulator.create(modulePath("product"), {
+      const sim = await ProxyWasmSimulator.create(productModule(), {
         rootId: "threescale-wasm-auth",
         logLevel,
         pluginConfiguration: cfg as never,
@@ -160,23 +173,62 @@ export class Proxy {
     }
   }
 
+  /** holdCalls: calls made from now on stay in flight (unanswered) until answerHeld(). */
+  holdCalls(): void {
+    this.holding = true;
+    for (const b of this.behaviors) {
+      if (typeof b[CLUSTER] === "function") (b as Record<string, unknown>).__held = b[CLUSTER];
+      b[CLUSTER] = "manual";
+    }
+  }
+
+  /** resumeCalls: new calls are answered again; calls made while holding stay in flight. */
+  resumeCalls(): void {
+    this.holding = false;
+    for (const b of this.behaviors) if (b[CLUSTER] === "manual") b[CLUSTER] = (b as Record<string, unknown>).__held as ClusterBehavior;
+  }
+
+  /** answerHeld answers every call still in flight: forwarded to the backend, or 503. */
+  async answerHeld(how: "forward" | "5xx"): Promise<void> {
+    for (const vm of this.vms) {
+      for (const call of vm.httpCalls.pending()) {
+        const r = how === "5xx" ? { status: 503, headers: { "content-type": "text/plain" }, body: "upstream unavailable" } : await forward(this.backend.url, call);
+        if (r === "fail") call.fail();
+        else call.respond(r);
+      }
+    }
+    await this.settle();
+  }
+
+  /** reconfigure sends a new plugin configuration to every worker (an xDS update). */
+  reconfigure(cfg: unknown): void {
+    for (const vm of this.vms) expect(vm.reconfigure(cfg as never)).toBe(true);
+  }
+
   /** send runs one request on worker `vm` and returns the status the client sees (200 = upstream). */
   async send(vm: number, path: string, metadata?: StreamOptions["metadata"]): Promise<number> {
+    return (await this.exchange(vm, path, [], metadata)).status;
+  }
+
+  /** exchange runs one request with extra headers; it returns the status and, when allowed, the headers sent upstream. */
+  async exchange(vm: number, path: string, extra: Array<[string, string]>, metadata?: StreamOptions["metadata"]): Promise<{ status: number; upstream: Array<[string, string]> | null }> {
     const sim = this.vms[vm]!;
     const s = sim.newHttpStream(metadata ? { metadata } : {});
-    const phase = s.sendRequestHeaders([[":method", "GET"], [":path", path], [":authority", "api.example.com"], [":scheme", "http"]], { endOfStream: true });
+    const phase = s.sendRequestHeaders([[":method", "GET"], [":path", path], [":authority", "api.example.com"], [":scheme", "http"], ...extra], { endOfStream: true });
     expect(phase.trapped).toBeUndefined();
     if (this.outage === "timeout" && s.status === "paused-request") {
       this.clock.advance(2500); // past the upstream timeout: Envoy answers the call with 504
     }
     const decision = await s.whenRequestDecided();
     let status: number;
+    let upstream: Array<[string, string]> | null = null;
     if (decision === "continued") {
+      upstream = (s.forwardedUpstream?.headers ?? []).map(([k, v]) => [String(k), String(v)] as [string, string]);
       s.sendResponseHeaders([[":status", "200"]], { endOfStream: true });
       status = 200;
     } else status = s.localResponse?.status ?? 0;
     s.complete();
-    return status;
+    return { status, upstream };
   }
 
   /**
@@ -227,6 +279,14 @@ export async function startBackend(limit?: number): Promise<BackendSimulator> {
 
 /** EMPTY_SLOT_BYTES: the size of a slot created empty (a fixed 61-byte header, two empty strings, no metric). */
 export const EMPTY_SLOT_BYTES = 74;
+
+/** sharedBytes: every shared-data key and value of every vm_id, in bytes (what the filter costs the proxy). */
+export function sharedBytes(store: SharedDataStore): number {
+  const data = (store as unknown as { data: Map<string, Map<string, { value: Uint8Array }>> }).data;
+  let n = 0;
+  for (const m of data.values()) for (const [k, e] of m) n += Buffer.byteLength(k) + e.value.length;
+  return n;
+}
 
 /** sharedKeys lists every shared-data key of every vm_id (the store keeps them private). */
 export function sharedKeys(store: SharedDataStore): string[] {
