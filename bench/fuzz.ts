@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const replay = arg("--replay");
   if (replay?.startsWith("ledger:")) {
     const seed = Number(replay.slice("ledger:".length));
-    const r = await runLedger(product, { seed, steps: 200 });
+    const r = await runLedger(product, { seed, steps: 200, debugApp: arg("--debug-app") });
     console.log(r.trail.map((t) => `  | ${t}`).join("\n"));
     console.log(r.violations.length > 0 ? `violations:\n  ${r.violations.join("\n  ")}` : `ok: ${r.requests} requests, ${r.allowed} allowed, ${r.reports} report calls`);
     process.exitCode = r.violations.length > 0 ? 1 : 0;

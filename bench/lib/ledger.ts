@@ -51,6 +51,8 @@ export interface LedgerOptions {
   seed: number;
   steps?: number;
   workers?: number;
+  /** Adds every call and decision that concerns this application id to the trail (replay). */
+  debugApp?: string;
 }
 
 export interface LedgerReport {
@@ -183,7 +185,18 @@ export async function runLedger(modulePath: string, opts: LedgerOptions): Promis
     report.lostAnswers++;
   };
 
+  const debugKeys = () => {
+    const app = apps.find((a) => a.id === opts.debugApp);
+    return app ? [app.id, ...app.keys] : [];
+  };
+  const debugCall = (call: HttpCallRequest) => {
+    if (!opts.debugApp) return;
+    const text = call.path + " " + call.bodyText;
+    if (debugKeys().some((k) => text.includes(k))) report.trail.push(`    call ${call.method} ${call.path.slice(0, 40)} ${call.bodyText.replace(/service_token=[^&]*/, "")} (outage ${outage}, t=${clock.nowMs()})`);
+  };
+
   const handler = (call: HttpCallRequest): Promise<HttpCallResponseInit | "fail"> | HttpCallResponseInit | "fail" => {
+    debugCall(call);
     const isReport = call.method === "POST";
     if (isReport) report.reports++;
     if (outage === "5xx") return SERVICE_UNAVAILABLE;
@@ -277,8 +290,14 @@ export async function runLedger(modulePath: string, opts: LedgerOptions): Promis
     const phase = s.sendRequestHeaders(headers, { endOfStream: true });
     if (phase.trapped) report.violations.push(`VM ${vm} trapped: ${JSON.stringify(phase.trapped)}`);
     report.requests++;
-    if (outage === "timeout" && s.status === "paused-request") clock.advance(UPSTREAM_TIMEOUT_MS + 500);
+    if (outage === "timeout" && s.status === "paused-request") {
+      // Let calls already on the wire finish first: time jumping under them would make their answers
+      // late (a report's answer lost after 3scale took it, which the schedule controls on its own).
+      await settle();
+      clock.advance(UPSTREAM_TIMEOUT_MS + 500);
+    }
     const decision = await s.whenRequestDecided();
+    if (opts.debugApp && named?.id === opts.debugApp) report.trail.push(`    vm ${vm} ${fullPath} ${decision === "continued" ? "allowed" : s.localResponse?.status} (t=${clock.nowMs()})`);
     if (decision === "continued") {
       report.allowed++;
       const up = s.forwardedUpstream?.headers ?? [];

@@ -217,6 +217,7 @@ export class Proxy {
     const phase = s.sendRequestHeaders([[":method", "GET"], [":path", path], [":authority", "api.example.com"], [":scheme", "http"], ...extra], { endOfStream: true });
     expect(phase.trapped).toBeUndefined();
     if (this.outage === "timeout" && s.status === "paused-request") {
+      await this.settle(); // calls already on the wire finish before time jumps under them
       this.clock.advance(2500); // past the upstream timeout: Envoy answers the call with 504
     }
     const decision = await s.whenRequestDecided();
