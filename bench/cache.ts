@@ -4,12 +4,16 @@
 //
 //   node dist/bench/cache.js [--quick]
 // Wiring: bench/run.ts may call `runCacheBenchmark({ quick })` and print `formatCacheBench(result)`.
+import { readFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { formatLimits, measureLimits } from "./cache-limits.js";
 import { LogLevel, ProxyWasmSimulator } from "../src-host-sim/index.js";
 import { CASE_REQUESTS, userKeyConfig } from "./lib/configs.js";
 import { BenchCase, RESPONSE_HEADERS } from "./lib/cycle.js";
 import { interleavedRounds } from "./lib/measure.js";
-import { ensureNoopModule, ensureProductModule } from "./lib/paths.js";
+import { ROOT, ensureNoopModule, ensureProductModule } from "./lib/paths.js";
 
 type Json = Record<string, unknown>;
 
@@ -160,9 +164,41 @@ export function formatCacheBench(r: CacheBenchResult): string {
   return lines.join("\n");
 }
 
+const CACHE_DOCS_BEGIN = "<!-- bench:cache -->";
+const CACHE_DOCS_END = "<!-- /bench:cache -->";
+
+/**
+ * updateCacheDocs replaces the generated block of docs/cache.md with `figures` (the output of
+ * formatCacheBench and formatLimits), headed by when and where they were measured.
+ */
+export function updateCacheDocs(figures: string): void {
+  const file = resolve(ROOT, "docs/cache.md");
+  const text = readFileSync(file, "utf8");
+  const a = text.indexOf(CACHE_DOCS_BEGIN);
+  const b = text.indexOf(CACHE_DOCS_END);
+  if (a < 0 || b < a) {
+    console.error(`docs/cache.md has no ${CACHE_DOCS_BEGIN} … ${CACHE_DOCS_END} block; not updated`);
+    return;
+  }
+  const cpu = cpus();
+  const head = `measured ${new Date().toISOString()} by npm run bench — node ${process.version} — ${cpu[0]?.model ?? "unknown CPU"} × ${cpu.length} cores`;
+  const block = `${CACHE_DOCS_BEGIN}\n\`\`\`text\n${head}\n\n${figures}\n\`\`\`\n${CACHE_DOCS_END}`;
+  writeFileSync(file, text.slice(0, a) + block + text.slice(b + CACHE_DOCS_END.length));
+  console.error("updated the figures block of docs/cache.md");
+}
+
+/** runCacheFigures: the cache's CPU and call figures and the limits table, as printed. */
+export async function runCacheFigures(quick: boolean): Promise<string> {
+  const product = await ensureProductModule();
+  return formatCacheBench(await runCacheBenchmark({ quick })) + "\n\n" + formatLimits(await measureLimits(product));
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  runCacheBenchmark({ quick: process.argv.includes("--quick") })
-    .then((r) => console.log(formatCacheBench(r)))
+  runCacheFigures(process.argv.includes("--quick"))
+    .then((out) => {
+      console.log(out);
+      if (process.argv.includes("--update-docs")) updateCacheDocs(out);
+    })
     .catch((e) => {
       console.error(e);
       process.exit(1);

@@ -28,7 +28,7 @@ import { countCalls, type CallCounts } from "./lib/hostcalls.js";
 import { interleavedRounds, median, nowMs } from "./lib/measure.js";
 import { ROOT, ensureNoopModule, ensureProductModule } from "./lib/paths.js";
 import { formatFloor, runFloorBenchmark } from "./floor.js";
-import { formatCacheBench, runCacheBenchmark } from "./cache.js";
+import { runCacheFigures, updateCacheDocs } from "./cache.js";
 
 interface Options {
   quick: boolean;
@@ -256,8 +256,12 @@ async function main(): Promise<void> {
   print("  " + formatFloor(floor).split("\n").join("\n  "));
   // Issue 9: the authorization cache, hit vs uncached in the same run, and backend calls.
   print("");
-  print(formatCacheBench(await runCacheBenchmark({ quick: opts.quick })));
-  if (opts.updateDocs) updateDocs();
+  const cacheFigures = await runCacheFigures(opts.quick);
+  print(cacheFigures);
+  if (opts.updateDocs) {
+    updateDocs();
+    updateCacheDocs(cacheFigures);
+  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

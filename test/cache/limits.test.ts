@@ -6,7 +6,7 @@
 // carries its usage. A limits_exceeded answer is reused for ttl, but never past the period's end.
 import { afterEach, describe, expect, it } from "vitest";
 import type { BackendSimulator } from "../../src-host-sim/backend/index.js";
-import { filterConfig, Proxy, SERVICE, startBackend } from "./helpers.js";
+import { driveRate as drive, filterConfig, Proxy, SERVICE, startBackend } from "./helpers.js";
 
 let backend: BackendSimulator | null = null;
 afterEach(async () => {
@@ -18,17 +18,6 @@ const LIMIT = 10;
 const TTL = 60;
 const INTERVAL = 5;
 const CACHE = { enabled: true, ttl: TTL, report_interval: INTERVAL };
-
-/** drive sends `perSecond` requests per second for `seconds` (within one backend minute), over 2 workers. */
-async function drive(p: Proxy, perSecond: number, seconds: number, paths = ["/?user_key=uk-a"]) {
-  const outcomes: number[] = [];
-  const step = 1000 / perSecond;
-  for (let i = 0; i < perSecond * seconds; i++) {
-    outcomes.push(await p.send(i % 2, paths[i % paths.length]!));
-    await p.advance(step);
-  }
-  return outcomes;
-}
 
 const served = (outcomes: number[]) => outcomes.filter((s) => s === 200).length;
 
