@@ -330,6 +330,7 @@ export async function runLedger(modulePath: string, opts: LedgerOptions): Promis
       setOutage(o);
     } else if (r < 0.87) {
       const candidates = apps.filter((a) => !a.touched);
+      if (candidates.length === 0) continue;
       const app = rng.pick(candidates);
       if (rng.chance(0.5) && app.service !== APP_ID_SERVICE) {
         const key = `${app.key}-r${rng.int(1000)}`;

@@ -95,6 +95,40 @@ describe("cache hits and batched reports", () => {
     expect(backend.usage(SERVICE, "B", "hits", "minute")).toBe(40);
   });
 
+  it("caching turned off: the pending usage is flushed at the change; if that fails it waits until caching returns", async () => {
+    backend = await startBackend();
+    const p = await Proxy.start(backend, 2, filterConfig(backend.url, CACHE));
+    for (let i = 0; i < 3; i++) expect(await p.send(i % 2, "/?user_key=uk-b")).toBe(200);
+    p.setOutage("5xx");
+    p.reconfigure(filterConfig(backend.url, null)); // no cache, failure mode closed: nothing reports
+    await p.settle();
+    expect(p.reportCalls()).toHaveLength(1); // the flush at the change, refused
+    p.setOutage("up");
+    expect(await p.send(0, "/?user_key=uk-b")).toBe(200); // authrep, counted by 3scale itself
+    await p.advance(20_000);
+    expect(backend.usage(SERVICE, "B", "hits", "minute")).toBe(1);
+    p.reconfigure(filterConfig(backend.url, CACHE));
+    await p.advance(6000);
+    expect(backend.usage(SERVICE, "B", "hits", "minute")).toBe(4);
+  });
+
+  it("a service removed from the configuration keeps its unreported usage until it is configured again", async () => {
+    backend = await startBackend();
+    const withS1 = filterConfig(backend.url, CACHE);
+    const p = await Proxy.start(backend, 2, withS1);
+    for (let i = 0; i < 2; i++) expect(await p.send(i % 2, "/?user_key=uk-b")).toBe(200);
+    p.setOutage("5xx");
+    const withoutS1 = { ...withS1, services: [{ ...withS1.services[0]!, id: "S9" }] };
+    p.reconfigure(withoutS1); // the flush at the change fails
+    await p.settle();
+    p.setOutage("up");
+    await p.advance(12_000);
+    expect(backend.usage(SERVICE, "B", "hits", "minute")).toBe(0); // S1's token is unknown now
+    p.reconfigure(withS1);
+    await p.advance(6000);
+    expect(backend.usage(SERVICE, "B", "hits", "minute")).toBe(2);
+  });
+
   it("a denied key (403) is not reused: every request asks 3scale again", async () => {
     backend = await startBackend();
     const p = await Proxy.start(backend, 2, filterConfig(backend.url, CACHE));

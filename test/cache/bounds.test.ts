@@ -67,3 +67,34 @@ describe("robustness", () => {
     expect(backend.usage(SERVICE, "B", "hits", "minute")).toBe(10);
   });
 });
+
+describe("upgrade in place", () => {
+  /** A record in the previous layout ("3WC2": no call counters), as an earlier module version wrote it. */
+  function previousFormatRecord(serviceId: string, userKey: string, metric: string, pending: number): Uint8Array {
+    const parts: Buffer[] = [];
+    const u32 = (v: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); parts.push(b); };
+    const u64 = (v: bigint) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(v); parts.push(b); };
+    const str = (t: string) => { u32(Buffer.byteLength(t)); parts.push(Buffer.from(t)); };
+    u32(0x32435733);
+    u64(0x1234567n); // hash
+    parts.push(Buffer.from([1])); // verdict: allowed
+    u64(0n); u64(0n); u64(0n); // valid until, inflight id, inflight at
+    u64(0xffffffffffffffffn); u64(3n); // budget -1, served 3
+    str(serviceId);
+    parts.push(Buffer.from([0])); // user_key
+    str(userKey);
+    u32(1);
+    str(metric); u64(BigInt(pending)); u64(0n);
+    return new Uint8Array(Buffer.concat(parts));
+  }
+
+  it("usage left in the previous record format is reported, not overwritten", async () => {
+    backend = await startBackend();
+    const shared = new SharedDataStore();
+    shared.set("", "threescale-wasm-auth/cache/v1/slot/3", previousFormatRecord(SERVICE, "uk-c", "hits", 4));
+    const p = await Proxy.start(backend, 2, filterConfig(backend.url, { enabled: true, ttl: 60, report_interval: 5, max_entries: 8 }), "info", shared);
+    for (let i = 0; i < 10; i++) expect(await p.send(i % 2, `/?user_key=uk-${"abd"[i % 3]}`)).toBe(200);
+    await p.advance(5000);
+    expect(backend.usage(SERVICE, "C", "hits", "minute")).toBe(4);
+  });
+});
