@@ -117,13 +117,17 @@ describe("user-facing files carry no internal words", () => {
     for (const [what, pattern] of INTERNAL_WORDS) expect(pattern.test(samples[what]!), what).toBe(true);
     expect(OUTSIDE_PATH.test("[x](../shared/spec/configuration.md)")).toBe(true);
     expect(OUTSIDE_PATH.test("[x](docs/configuration.md)")).toBe(false);
+    expect(MEASURED.test("the module is 208.4 KiB")).toBe(true);
+    expect(MEASURED.test("a hit costs 1.01× the uncached path")).toBe(true);
+    expect(MEASURED.test("linear memory in 64 KiB pages")).toBe(false);
   });
 });
 
 // ---------------------------------------------------------------- one source for every figure
 
 // Units that only a measurement produces (configuration defaults are in ms and s, so not these).
-const MEASURED = /\d[\d.,]*\s*(µs|KiB|KB|MiB|×|requests\/s|req\/s)|\bp(50|99)\b/;
+// Sizes that describe an input or a unit ("64 KiB pages", "100 KB bodies") are not measurements.
+const MEASURED = /\d[\d.,]*\s*(µs|KiB|KB|MiB|×|requests\/s|req\/s)(?!\s+(pages|values|bodies))|\bp(50|99)\b/;
 const GENERATED_BLOCK = /<!-- ([\w-]+):([\w-]+) -->[\s\S]*?<!-- \/\1:\2 -->/g;
 // docs/cache.md is being rewritten separately; its figures move into a generated block there.
 const PENDING_REWRITE = new Set(["docs/cache.md"]);
