@@ -171,12 +171,15 @@ function replaceBlock(relPath: string, name: string, body: string): void {
 
 /** The headline figures README shows, one table row each, collected while the run prints. */
 const summary: Array<[figure: string, result: string, target: string]> = [];
+/** The same figures in one sentence, for README's introduction. */
+const headline: string[] = [];
 
 function updateDocs(): void {
   replaceBlock("docs/bench.md", "bench:figures", `\`\`\`text\n${printed.join("\n").replace(/^\n+/, "")}\n\`\`\``);
   const cpu = cpus();
   const when = new Date().toISOString().replace("T", " ").slice(0, 16);
   const rows = summary.map(([f, r, t]) => `| ${f} | ${r} | ${t || "—"} |`);
+  replaceBlock("README.md", "bench:headline", `Measured by \`npm run bench\` (${when.slice(0, 10)}, Node ${process.version}): ${headline.join("; ")}.`);
   replaceBlock(
     "README.md",
     "bench:summary",
@@ -242,6 +245,10 @@ async function main(): Promise<void> {
     const target = d.target !== undefined ? `≤ ${fmt(d.target, 1)}× ${verdict(res.ratio[d.key]! <= d.target)}` : "";
     summary.push([`${d.label}: CPU per request vs no-op filter`, `${fmt(res.ratio[d.key]!)}× (${fmt(res.medianMicros[d.key]!, 1)} µs vs ${fmt(res.medianMicros.floor!, 1)} µs)`, target]);
   }
+  const costs = [["a", "a user_key request"], ["c", "an OIDC request with 50 rules"], ["d", "a local denial"]]
+    .filter(([k]) => res.ratio[k!] !== undefined)
+    .map(([k, what]) => `${what} ${fmt(res.ratio[k!]!)}×`);
+  if (costs.length > 0) headline.push(`per request, ${costs.join(", ")} the CPU of a no-op Proxy-Wasm filter`);
   for (const [d, why] of broken) print(`${d.label.padEnd(42)} NOT RUN: ${why}`);
   print(`  µs/req and ratio: CPU time of the whole cycle in the simulator (JavaScript host + module); guest µs: time inside the module's own code`);
   print(`  (instrumented interleaved pass, wall time), g.ratio: median per-round guest µs / floor guest µs; host/vm/malloc: VM→host calls, host→VM calls, host mallocs per request`);
@@ -268,6 +275,7 @@ async function main(): Promise<void> {
   print(`\nModule size`);
   print(`  build/threescale_wasm_auth.wasm  ${fmt(wasm.length / KIB, 1)} KiB (gzip -9: ${fmt(gz / KIB, 1)} KiB)  target ≤ 120 KiB  ${verdict(wasm.length <= 120 * KIB)}`);
   print(`  build/test/noop.wasm (floor)     ${fmt(noopBytes / KIB, 1)} KiB`);
+  headline.push(`the module is ${fmt(wasm.length / KIB, 1)} KiB (${fmt(gz / KIB, 1)} KiB gzipped)`);
   summary.push(["release module size", `${fmt(wasm.length / KIB, 1)} KiB (gzip -9: ${fmt(gz / KIB, 1)} KiB)`, `≤ 120 KiB ${verdict(wasm.length <= 120 * KIB)}`]);
 
   // ---- memory -----------------------------------------------------------------------------
@@ -277,6 +285,7 @@ async function main(): Promise<void> {
     const ratio = mem.pagesAfter / mem.pagesAfter1000;
     print(`\nMemory: ${mem.cycles.toLocaleString("en-US")} request cycles of case (a) in ${fmt(mem.seconds, 1)} s`);
     print(`  linear memory pages: ${mem.pagesBefore} after configure, ${mem.pagesAfter1000} after 1,000 cycles, ${mem.pagesAfter} after ${mem.cycles.toLocaleString("en-US")} (${fmt(ratio)}× ≤ 2× → ${verdict(ratio <= 2)})`);
+    headline.push(`its memory stays at ${mem.pagesAfter} pages of 64 KiB over ${mem.cycles.toLocaleString("en-US")} requests`);
     summary.push([`memory over ${mem.cycles.toLocaleString("en-US")} requests of (a)`, `${mem.pagesAfter1000} → ${mem.pagesAfter} pages of 64 KiB`, `≤ 2× ${verdict(ratio <= 2)}`]);
   } else {
     print(`\nMemory: case (a) could not run (see above)`);
@@ -289,6 +298,7 @@ async function main(): Promise<void> {
   print(formatCacheBench(cache));
   summary.push(["cache hit vs uncached request (CPU; a hit also skips the network round trip)", `${fmt(cache.ratio)}×`, ""]);
   const calls = (label: string): string => fmt(cache.calls.find((c) => c.label.startsWith(label))?.per1000 ?? NaN, 0);
+  headline.push(`with the authorization cache, 1,000 requests of one application at 100 req/s need ${calls("cache, 1 application, 100")} calls to 3scale instead of ${Number(calls("no cache")).toLocaleString("en-US")}`);
   summary.push(["calls to 3scale per 1,000 requests, 1 application at 100 req/s", `${calls("cache, 1 application, 100")} with the cache, ${calls("no cache")} without`, ""]);
   const seconds = (nowMs() - started) / 1000;
   print(`\nRun time: ${fmt(seconds, 0)} s`);

@@ -146,7 +146,10 @@ describe("figures come from generated blocks", () => {
     expect(block).not.toBeNull();
     expect(block![1]).toMatch(/Recorded by `npm run bench` on \d{4}-\d\d-\d\d .*Node v\d+/);
     expect(block![1]).toMatch(/KiB/);
+    const headline = /<!-- bench:headline -->\n([\s\S]*?)<!-- \/bench:headline -->/.exec(readme);
+    expect(headline![1]).toMatch(/^Measured by `npm run bench` \(\d{4}-\d\d-\d\d, Node v\d+[^)]*\): .*KiB/);
     const runner = read("bench/run.ts");
     expect(runner).toMatch(/replaceBlock\(\s*"README\.md",\s*"bench:summary"/);
+    expect(runner).toMatch(/replaceBlock\(\s*"README\.md",\s*"bench:headline"/);
   });
 });
