@@ -187,15 +187,16 @@ export function updateCacheDocs(figures: string): void {
   console.error("updated the figures block of docs/cache.md");
 }
 
-/** runCacheFigures: the cache's CPU and call figures and the limits table, as printed. */
-export async function runCacheFigures(quick: boolean): Promise<string> {
+/** runCacheFigures: the cache's CPU and call figures and the limits table, as printed, and the raw cache result. */
+export async function runCacheFigures(quick: boolean): Promise<{ text: string; cache: CacheBenchResult }> {
   const product = await ensureProductModule();
-  return formatCacheBench(await runCacheBenchmark({ quick })) + "\n\n" + formatLimits(await measureLimits(product));
+  const cache = await runCacheBenchmark({ quick });
+  return { text: formatCacheBench(cache) + "\n\n" + formatLimits(await measureLimits(product)), cache };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runCacheFigures(process.argv.includes("--quick"))
-    .then((out) => {
+    .then(({ text: out }) => {
       console.log(out);
       if (process.argv.includes("--update-docs")) updateCacheDocs(out);
     })

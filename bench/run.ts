@@ -7,7 +7,8 @@
 //     --quick          fewer rounds and 100,000 memory cycles (a smoke run)
 //     --cycles N       request cycles of the memory figure (default 1,000,000)
 //     --write-configs  also write the benchmark configurations to bench/configs/
-//     --update-docs    also replace the figures block of docs/bench.md with this run's output
+//     --update-docs    also replace the generated blocks of docs/bench.md (the full output) and of
+//                      README.md (the headline figures) with this run's figures
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { resolve } from "node:path";
@@ -59,7 +60,7 @@ function caseDefs(product: string, noop: string): CaseDef[] {
   return [
     { key: "floor", label: "floor: no-op proxy-runtime module", spec: { name: "floor", wasmPath: noop, rootId: "floor", request: CASE_REQUESTS.userKey(3), expect: "passthrough" } },
     { key: "a", label: "(a) user_key in query, 3 rules", target: 2.0, spec: { name: "(a)", wasmPath: product, config: userKeyConfig(3), request: CASE_REQUESTS.userKey(3), expect: "continued" } },
-    { key: "b", label: "(b) Basic-auth extended §13.4, 10 rules", spec: { name: "(b)", wasmPath: product, config: basicAuthExtendedConfig(10), request: CASE_REQUESTS.basicAuth(10), expect: "continued" } },
+    { key: "b", label: "(b) Basic-auth extended pipeline, 10 rules", spec: { name: "(b)", wasmPath: product, config: basicAuthExtendedConfig(10), request: CASE_REQUESTS.basicAuth(10), expect: "continued" } },
     { key: "c", label: "(c) OIDC jwt_authn metadata, 50 rules", target: 3.0, spec: { name: "(c)", wasmPath: product, config: oidcConfig(50), request: CASE_REQUESTS.oidc(50), metadata: JWT_METADATA, expect: "continued" } },
     { key: "d", label: "(d) denied: no credentials → 403", spec: { name: "(d)", wasmPath: product, config: userKeyConfig(3), request: CASE_REQUESTS.denied(3), expect: "local-reply", expectStatus: 403 } },
     { key: "a-debug", label: "(a) at log level debug (diagnosis)", spec: { name: "(a) debug", wasmPath: product, config: userKeyConfig(3), request: CASE_REQUESTS.userKey(3), expect: "continued", logLevel: LogLevel.Debug } },
@@ -153,25 +154,49 @@ const print = (line = ""): void => {
   process.stdout.write(line + "\n");
 };
 
-const DOCS_BEGIN = "<!-- bench:figures -->";
-const DOCS_END = "<!-- /bench:figures -->";
-
-function updateDocs(): void {
-  const file = resolve(ROOT, "docs/bench.md");
+/** replaceBlock swaps the text between `<!-- name -->` and `<!-- /name -->` in a repository file. */
+function replaceBlock(relPath: string, name: string, body: string): void {
+  const file = resolve(ROOT, relPath);
+  const [begin, end] = [`<!-- ${name} -->`, `<!-- /${name} -->`];
   const text = readFileSync(file, "utf8");
-  const a = text.indexOf(DOCS_BEGIN);
-  const b = text.indexOf(DOCS_END);
+  const a = text.indexOf(begin);
+  const b = text.indexOf(end);
   if (a < 0 || b < a) {
-    console.error(`docs/bench.md has no ${DOCS_BEGIN} … ${DOCS_END} block; not updated`);
+    console.error(`${relPath} has no ${begin} … ${end} block; not updated`);
     return;
   }
-  const block = `${DOCS_BEGIN}\n\`\`\`text\n${printed.join("\n").replace(/^\n+/, "")}\n\`\`\`\n${DOCS_END}`;
-  writeFileSync(file, text.slice(0, a) + block + text.slice(b + DOCS_END.length));
-  console.error("updated the figures block of docs/bench.md");
+  writeFileSync(file, text.slice(0, a) + `${begin}\n${body}\n${end}` + text.slice(b + end.length));
+  console.error(`updated the ${name} block of ${relPath}`);
+}
+
+/** The headline figures README shows, one table row each, collected while the run prints. */
+const summary: Array<[figure: string, result: string, target: string]> = [];
+/** The same figures in one sentence, for README's introduction. */
+const headline: string[] = [];
+
+function updateDocs(): void {
+  replaceBlock("docs/bench.md", "bench:figures", `\`\`\`text\n${printed.join("\n").replace(/^\n+/, "")}\n\`\`\``);
+  const cpu = cpus();
+  const when = new Date().toISOString().replace("T", " ").slice(0, 16);
+  const rows = summary.map(([f, r, t]) => `| ${f} | ${r} | ${t || "—"} |`);
+  replaceBlock("README.md", "bench:headline", `Measured by \`npm run bench\` (${when.slice(0, 10)}, Node ${process.version}): ${headline.join("; ")}.`);
+  replaceBlock(
+    "README.md",
+    "bench:summary",
+    [
+      `Recorded by \`npm run bench\` on ${when} UTC, Node ${process.version}, ${cpu[0]?.model.trim() ?? "unknown CPU"} × ${cpu.length} cores.`,
+      `Cost ratios compare the whole request cycle with a no-op Proxy-Wasm filter measured in the same run.`,
+      "",
+      "| figure | result | target |",
+      "|---|---|---|",
+      ...rows,
+    ].join("\n"),
+  );
 }
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  const started = nowMs();
   if (opts.writeConfigs) writeConfigs();
   print(header());
   const [product, noop] = [await ensureProductModule(), await ensureNoopModule()];
@@ -216,6 +241,14 @@ async function main(): Promise<void> {
       `${d.label.padEnd(42)} ${fmt(res.medianMicros[k]!).padStart(8)} ${(fmt(ratio) + "×").padStart(7)} ${`${fmt(lo)}–${fmt(hi)}`.padStart(13)} ${target.padStart(7)}  ${pass.padEnd(4)}  ${fmt(guest.guestMicros[k]!).padStart(8)} ${(fmt(guest.ratio[k]!) + "×").padStart(7)} ${fmt(c.hostCalls, 1).padStart(5)} ${fmt(c.vmCalls, 1).padStart(4)} ${fmt(c.mallocs, 1).padStart(6)}`,
     );
   }
+  for (const d of defs.filter((x) => ["a", "c", "d"].includes(x.key))) {
+    const target = d.target !== undefined ? `≤ ${fmt(d.target, 1)}× ${verdict(res.ratio[d.key]! <= d.target)}` : "";
+    summary.push([`${d.label}: CPU per request vs no-op filter`, `${fmt(res.ratio[d.key]!)}× (${fmt(res.medianMicros[d.key]!, 1)} µs vs ${fmt(res.medianMicros.floor!, 1)} µs)`, target]);
+  }
+  const costs = [["a", "a user_key request"], ["c", "an OIDC request with 50 rules"], ["d", "a local denial"]]
+    .filter(([k]) => res.ratio[k!] !== undefined)
+    .map(([k, what]) => `${what} ${fmt(res.ratio[k!]!)}×`);
+  if (costs.length > 0) headline.push(`per request, ${costs.join(", ")} the CPU of a no-op Proxy-Wasm filter`);
   for (const [d, why] of broken) print(`${d.label.padEnd(42)} NOT RUN: ${why}`);
   print(`  µs/req and ratio: CPU time of the whole cycle in the simulator (JavaScript host + module); guest µs: time inside the module's own code`);
   print(`  (instrumented interleaved pass, wall time), g.ratio: median per-round guest µs / floor guest µs; host/vm/malloc: VM→host calls, host→VM calls, host mallocs per request`);
@@ -230,6 +263,7 @@ async function main(): Promise<void> {
   for (const n of opts.quick ? [10, 100] : [10, 100, 1000]) {
     const f = await configureTime(product, n, n >= 1000 ? 2 : 5);
     const target = n === 100 ? `≤ 50 ms  ${verdict(f.accepted && f.firstMs <= 50)}` : "";
+    if (n === 100) summary.push(["configure 100 services × 50 rules (fresh VM)", `${fmt(f.firstMs, 1)} ms`, target.replace("  ", " ")]);
     print(`${String(n).padStart(8)} ${`${fmt(f.bytes / KIB, 0)} KiB`.padStart(10)} ${fmt(f.firstMs, 1).padStart(9)} ${fmt(f.firstMinMs, 1).padStart(7)} ${fmt(f.medianMs, 1).padStart(9)} ${`${f.pages}→${f.pagesAfter}`.padStart(12)}  ${target}${f.accepted ? "" : " (REJECTED)"}`);
   }
   print(`  pages: linear memory after the first configure → after the re-configures (64 KiB pages)`);
@@ -241,6 +275,8 @@ async function main(): Promise<void> {
   print(`\nModule size`);
   print(`  build/threescale_wasm_auth.wasm  ${fmt(wasm.length / KIB, 1)} KiB (gzip -9: ${fmt(gz / KIB, 1)} KiB)  target ≤ 120 KiB  ${verdict(wasm.length <= 120 * KIB)}`);
   print(`  build/test/noop.wasm (floor)     ${fmt(noopBytes / KIB, 1)} KiB`);
+  headline.push(`the module is ${fmt(wasm.length / KIB, 1)} KiB (${fmt(gz / KIB, 1)} KiB gzipped)`);
+  summary.push(["release module size", `${fmt(wasm.length / KIB, 1)} KiB (gzip -9: ${fmt(gz / KIB, 1)} KiB)`, `≤ 120 KiB ${verdict(wasm.length <= 120 * KIB)}`]);
 
   // ---- memory -----------------------------------------------------------------------------
   const caseA = defs.find((d) => d.key === "a");
@@ -249,15 +285,24 @@ async function main(): Promise<void> {
     const ratio = mem.pagesAfter / mem.pagesAfter1000;
     print(`\nMemory: ${mem.cycles.toLocaleString("en-US")} request cycles of case (a) in ${fmt(mem.seconds, 1)} s`);
     print(`  linear memory pages: ${mem.pagesBefore} after configure, ${mem.pagesAfter1000} after 1,000 cycles, ${mem.pagesAfter} after ${mem.cycles.toLocaleString("en-US")} (${fmt(ratio)}× ≤ 2× → ${verdict(ratio <= 2)})`);
+    headline.push(`its memory stays at ${mem.pagesAfter} pages of 64 KiB over ${mem.cycles.toLocaleString("en-US")} requests`);
+    summary.push([`memory over ${mem.cycles.toLocaleString("en-US")} requests of (a)`, `${mem.pagesAfter1000} → ${mem.pagesAfter} pages of 64 KiB`, `≤ 2× ${verdict(ratio <= 2)}`]);
   } else {
     print(`\nMemory: case (a) could not run (see above)`);
   }
   const floor = await runFloorBenchmark(opts.quick ? 20_000 : 100_000, noop);
   print("  " + formatFloor(floor).split("\n").join("\n  "));
-  // Issue 9: the authorization cache, hit vs uncached in the same run, and backend calls.
+  // The authorization cache: hit vs uncached in the same run, and backend calls.
   print("");
-  const cacheFigures = await runCacheFigures(opts.quick);
+  const { text: cacheFigures, cache } = await runCacheFigures(opts.quick);
   print(cacheFigures);
+  summary.push(["cache hit vs uncached request (CPU; a hit also skips the network round trip)", `${fmt(cache.ratio)}×`, ""]);
+  const calls = (label: string): string => fmt(cache.calls.find((c) => c.label.startsWith(label))?.per1000 ?? NaN, 0);
+  headline.push(`with the authorization cache, 1,000 requests of one application at 100 req/s need ${calls("cache, 1 application, 100")} calls to 3scale instead of ${Number(calls("no cache")).toLocaleString("en-US")}`);
+  summary.push(["calls to 3scale per 1,000 requests, 1 application at 100 req/s", `${calls("cache, 1 application, 100")} with the cache, ${calls("no cache")} without`, ""]);
+  const seconds = (nowMs() - started) / 1000;
+  print(`\nRun time: ${fmt(seconds, 0)} s`);
+  summary.push(["duration of this `npm run bench` run", `${fmt(seconds, 0)} s`, ""]);
   if (opts.updateDocs) {
     updateDocs();
     updateCacheDocs(cacheFigures);

@@ -27,7 +27,9 @@ describe.each(parsed)("$f", ({ e }) => {
   });
 
   it("fails closed and passes the configuration as a StringValue of JSON", () => {
-    expect(e.wasm.config.fail_open).toBe(false);
+    // fail_open is deprecated in Envoy's Wasm filter API; failure_policy replaces it.
+    expect(e.wasm.config.fail_open).toBeUndefined();
+    expect(e.wasm.config.failure_policy).toBe("FAIL_CLOSED");
     expect(e.wasm.config.configuration["@type"]).toBe("type.googleapis.com/google.protobuf.StringValue");
     expect(config).toMatchObject({ api: "v1" });
   });

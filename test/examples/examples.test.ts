@@ -77,16 +77,8 @@ const cases: Case[] = [
   { example: "multi-service", name: "another authority is an unknown service", headers: req("/?user_key=user_key_demo", {}, "other.example.org"), verdict: { status: 403, body: "Unknown service\n" } },
 ];
 
-/** The porta answer for system-fetched.yaml: the token and the rules of examples/seed.yaml. */
-const PORTA_ANSWER = JSON.stringify({
-  proxy_config: {
-    content: {
-      backend_authentication_type: "service_token",
-      backend_authentication_value: "service_token",
-      proxy: { proxy_rules: [{ http_method: "GET", pattern: "/", metric_system_name: "hits", delta: 1 }] },
-    },
-  },
-});
+/** The porta answer shipped for system-fetched.yaml (docs/cli.md uses it): the token and rules of examples/seed.yaml. */
+const PORTA_ANSWER = readFileSync("examples/porta-answer.json", "utf8");
 
 /**
  * The backend's seed: examples/seed.yaml. An OpenID Connect service is an "oauth" service in
@@ -148,6 +140,14 @@ describe("example requests through the module", () => {
     expect(authreps).toHaveLength(1);
     expect(authreps[0].get("service_token")).toBe("service_token");
     expect(authreps[0].get("usage[hits]")).toBe("1");
+    expect(decision).toBe("continued");
+  });
+
+  it("system-fetched: the shipped porta answer's second rule adds products on /products/", async () => {
+    const { decision, authreps } = await run("system-fetched", req("/products/?user_key=user_key_demo"));
+    expect(authreps).toHaveLength(1);
+    expect(authreps[0].get("usage[hits]")).toBe("1");
+    expect(authreps[0].get("usage[products]")).toBe("1");
     expect(decision).toBe("continued");
   });
 
