@@ -34,6 +34,8 @@ public:
   void post(std::function<void()> task) { posted_.push_back(std::move(task)); }
   std::map<std::string, int64_t> &metrics() { return metrics_; }
   VmRecord *vmFor(WasmBase *wasm);
+  // Queue token → the VM and root context that registered it last (they get on_queue_ready).
+  std::map<uint32_t, std::pair<std::weak_ptr<WasmBase>, uint32_t>> &queueOwners() { return queue_owners_; }
 
 private:
   void cmdVm(const Json &cmd);
@@ -66,6 +68,7 @@ private:
   // Base VMs by vm_key, kept alive as Envoy's filter configuration keeps them (one canary each).
   std::map<std::string, std::shared_ptr<proxy_wasm::WasmHandleBase>> base_handles_;
   std::deque<std::function<void()>> posted_;
+  std::map<uint32_t, std::pair<std::weak_ptr<WasmBase>, uint32_t>> queue_owners_;
   std::map<std::string, int64_t> metrics_;
   int64_t now_ms_;
   uint64_t sub_ms_ns_ = 0;

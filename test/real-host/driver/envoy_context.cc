@@ -357,6 +357,38 @@ void EnvoyContext::failStream(WasmStreamType type) {
   }
 }
 
+// ---- shared queues -------------------------------------------------------------------------------
+// cpp-host posts the wake-up to the registrant's thread and finds the VM there through its
+// thread-local VM cache: in Envoy every worker thread holds one VM per vm_key. The driver runs all
+// worker VMs on one thread, so it remembers which VM registered each queue and posts the
+// on_queue_ready itself, to that VM's root context, after the current event (never inline).
+
+WasmResult EnvoyContext::registerSharedQueue(std::string_view queue_name, uint32_t *token_ptr) {
+  WasmResult r = ContextBase::registerSharedQueue(queue_name, token_ptr);
+  if (r == WasmResult::Ok) {
+    uint32_t root_id = isRootContext() ? id() : parent_context_id_;
+    driver()->queueOwners()[*token_ptr] = {wasm()->shared_from_this(), root_id};
+  }
+  return r;
+}
+
+WasmResult EnvoyContext::enqueueSharedQueue(uint32_t token, std::string_view value) {
+  WasmResult r = ContextBase::enqueueSharedQueue(token, value);
+  if (r != WasmResult::Ok) return r;
+  auto it = driver()->queueOwners().find(token);
+  if (it != driver()->queueOwners().end()) {
+    std::weak_ptr<WasmBase> owner = it->second.first;
+    uint32_t root_id = it->second.second;
+    driver()->post([owner, root_id, token] {
+      auto w = owner.lock();
+      if (!w) return;
+      ContextBase *ctx = w->getContext(root_id);
+      if (ctx != nullptr) ctx->onQueueReady(token);
+    });
+  }
+  return r;
+}
+
 // ---- header maps ---------------------------------------------------------------------------------
 
 HeaderMap *EnvoyContext::map(WasmHeaderMapType type, bool for_write) {
@@ -460,6 +492,8 @@ void DriverWasm::setTimerPeriod(uint32_t root_context_id, std::chrono::milliseco
   }
 }
 
+// cpp-host's own queue wake-up runs here too; it finds no thread-local VM (see the shared queues
+// above) and does nothing, so the driver's own post is the one that delivers on_queue_ready.
 proxy_wasm::CallOnThreadFunction DriverWasm::callOnThreadFunction() {
   Driver *d = driver_;
   return [d](std::function<void()> f) { d->post(std::move(f)); };

@@ -125,6 +125,11 @@ public:
   void clearRouteCache() override {}
   void failStream(proxy_wasm::WasmStreamType type) override;
 
+  // Shared queues: cpp-host's own queue store, with the wake-up delivered to the registrant's VM
+  // (see envoy_context.cc).
+  WasmResult registerSharedQueue(std::string_view queue_name, uint32_t *token_ptr) override;
+  WasmResult enqueueSharedQueue(uint32_t token, std::string_view value) override;
+
   // Header maps
   WasmResult addHeaderMapValue(proxy_wasm::WasmHeaderMapType type, std::string_view key,
                                std::string_view value) override;
