@@ -115,6 +115,16 @@ export class RealHost {
     return events.find((e) => e.ev === "shared_data") as never;
   }
 
+  /** pendingCalls: call-outs of worker VMs not answered yet (from everything received so far). */
+  pendingCalls(cluster?: string): CallEvent[] {
+    const open = new Map<string, CallEvent>();
+    for (const e of this.driver.events) {
+      if (e.ev === "http_call") open.set(`${e.vm}/${e.token}`, e as unknown as CallEvent);
+      else if (e.ev === "call_answered") open.delete(`${e.vm}/${e.token}`);
+    }
+    return [...open.values()].filter((c) => cluster === undefined || c.cluster === cluster);
+  }
+
   logs(): string[] {
     return this.driver.events.filter((e) => e.ev === "log").map((e) => String(e.msg));
   }

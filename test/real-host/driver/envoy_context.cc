@@ -159,6 +159,16 @@ WasmResult EnvoyContext::httpCall(std::string_view cluster, const proxy_wasm::Pa
   HeaderMap trailers;
   for (const auto &p : request_trailers) trailers.add(p.first, p.second);
   uint32_t token = wasm()->nextHttpCallId();
+  auto *self = static_cast<DriverWasm *>(wasm());
+  if (self->role_ != "worker") {
+    // Envoy's canary VM may call out too; it is dropped before any answer arrives.
+    if (!driver()->quiet()) {
+      driver()->emit(JsonObject().str("ev", "canary_http_call").str("vm", v->name).integer("token", token).str("cluster", c)
+                         .pairs("headers", headers.entries).done());
+    }
+    *token_ptr = token;
+    return WasmResult::Ok;
+  }
   PendingCall call;
   call.token = token;
   call.cluster = c;
@@ -480,7 +490,7 @@ WasmResult EnvoyContext::getHeaderMapSize(WasmHeaderMapType type, uint32_t *resu
 
 void DriverWasm::setTimerPeriod(uint32_t root_context_id, std::chrono::milliseconds period) {
   WasmBase::setTimerPeriod(root_context_id, period);
-  if (record_ == nullptr) return; // base or canary VM: dropped, its timers never fire
+  if (record_ == nullptr || role_ != "worker") return; // base or canary VM: its timers never fire
   int64_t ms = period.count();
   // As Envoy's Wasm::setTickPeriod: any new period restarts the timer; 0 stops it.
   if (ms > 0) {
