@@ -29,6 +29,7 @@ import { interleavedRounds, median, nowMs } from "./lib/measure.js";
 import { ROOT, ensureNoopModule, ensureProductModule } from "./lib/paths.js";
 import { formatFloor, runFloorBenchmark } from "./floor.js";
 import { formatCacheBench, runCacheBenchmark } from "./cache.js";
+import { formatRealHostBench, runRealHostBenchmark } from "./real-host.js";
 
 interface Options {
   quick: boolean;
@@ -257,6 +258,9 @@ async function main(): Promise<void> {
   // Issue 9: the authorization cache, hit vs uncached in the same run, and backend calls.
   print("");
   print(formatCacheBench(await runCacheBenchmark({ quick: opts.quick })));
+  // The same cycles in Envoy's own Proxy-Wasm host (proxy-wasm-cpp-host + WAMR), when built.
+  print("");
+  print(formatRealHostBench(await runRealHostBenchmark({ quick: opts.quick, product, noop })));
   if (opts.updateDocs) updateDocs();
 }
 
