@@ -104,17 +104,6 @@ function run(cmd, args, opts = {}) {
 
 async function main() {
   const started = Date.now();
-  const missing = missingToolchain();
-  if (missing.length > 0) {
-    const reason = `Debian packages missing: ${missing.join(" ")} (apt-get install -y g++ cmake ninja-build libabsl-dev libssl-dev)`;
-    writeStatus({ available: false, reason });
-    if (ifPossible && !inCi) {
-      log(`skipped: ${reason}`);
-      return;
-    }
-    throw new Error(reason);
-  }
-
   const srcRoot = join(OUT, "src");
   const sourcesStamp = join(OUT, "sources.stamp");
   const sourcesKey = pinsFingerprint();
@@ -123,8 +112,20 @@ async function main() {
   const inputsKey = hashInputs([sourcesKey, thisScript, ...driverInputs()]);
   const buildStamp = join(OUT, "build.stamp");
   if (haveSources && existsSync(DRIVER_BIN) && existsSync(buildStamp) && readFileSync(buildStamp, "utf8") === inputsKey) {
+    const status = existsSync(STATUS) ? JSON.parse(readFileSync(STATUS, "utf8")) : {};
+    if (status.available !== true) writeStatus({ ...status, available: true, reason: undefined });
     log("up to date");
     return;
+  }
+  const missing = missingToolchain();
+  if (missing.length > 0) {
+    const reason = `Debian packages missing: ${missing.join(" ")} (apt-get install -y g++ cmake ninja-build libabsl-dev libssl-dev patch)`;
+    writeStatus({ available: false, reason });
+    if (ifPossible && !inCi) {
+      log(`skipped: ${reason}`);
+      return;
+    }
+    throw new Error(reason);
   }
 
   let origin = "already extracted";
