@@ -256,7 +256,11 @@ void Driver::cmdVm(const Json &cmd) {
   };
   auto fail = [&](const char *phase, const std::string &state) {
     emit(JsonObject().str("ev", "vm_started").str("vm", name).boolean("ok", false).str("phase", phase).str("fail_state", state).done());
-    vms_.erase(name);
+    // Envoy refuses the configuration: no filter uses this VM. The record stays (its VMs may still
+    // log while they shut down); without a handle it takes no requests.
+    vm->plugin_handle.reset();
+    vm->handle.reset();
+    vm->root = nullptr;
   };
   // 1. The base VM (load + initialize) and Envoy's throwaway canary (start + configure, then dropped).
   role = "canary";
@@ -278,14 +282,14 @@ void Driver::cmdVm(const Json &cmd) {
   vm->handle = handle;
   auto *root = wasm->start(plugin);
   if (root == nullptr) {
-    fail("start", wasm->isFailed() ? failStateName(wasm->fail_state()) : "StartFailed");
     by_wasm_.erase(wasm);
+    fail("start", wasm->isFailed() ? failStateName(wasm->fail_state()) : "StartFailed");
     return;
   }
   vm->root = static_cast<EnvoyContext *>(root);
   if (!wasm->configure(root, plugin)) {
-    fail("configure", wasm->isFailed() ? failStateName(wasm->fail_state()) : "ConfigureFailed");
     by_wasm_.erase(wasm);
+    fail("configure", wasm->isFailed() ? failStateName(wasm->fail_state()) : "ConfigureFailed");
     return;
   }
   vm->plugin_handle = std::make_shared<proxy_wasm::PluginHandleBase>(handle, plugin);
@@ -552,6 +556,7 @@ void Driver::fireDue(int64_t until_ms) {
     bool is_call = false;
     for (auto &kv : vms_) {
       VmRecord *vm = kv.second.get();
+      if (!vm->handle) continue; // a refused configuration: its VM is gone
       for (auto &c : vm->calls) {
         if (c.second.deadline_ms >= 0 && c.second.deadline_ms <= until_ms && c.second.deadline_ms < best) {
           best = c.second.deadline_ms, best_vm = vm, best_id = c.first, is_call = true;
