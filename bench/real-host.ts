@@ -5,7 +5,8 @@
 // the rounds. The driver's own per-request work is in both numbers, so the ratio is what to read.
 import { handleBackendRequest } from "../src-host-sim/backend/listener.js";
 import { BackendSimulator } from "../src-host-sim/backend/index.js";
-import { CASE_REQUESTS, basicAuthExtendedConfig, benchSeed, userKeyConfig, BACKEND_CLUSTER } from "./lib/configs.js";
+import { encodeMetadata } from "../src-host-sim/abi/protobuf.js";
+import { CASE_REQUESTS, JWT_METADATA, basicAuthExtendedConfig, benchSeed, oidcConfig, userKeyConfig, BACKEND_CLUSTER } from "./lib/configs.js";
 import { RESPONSE_HEADERS } from "./lib/cycle.js";
 import { median } from "./lib/measure.js";
 import { loopResult, RealHostDriver, realHostAvailability, type HostEvent, type Pairs } from "./lib/real-host.js";
@@ -17,6 +18,8 @@ interface RealCase {
   rootId: string;
   config: unknown;
   request: Pairs;
+  /** binary stream properties, base64 (the jwt_authn dynamic metadata of case (c)) */
+  properties_b64?: Record<string, string>;
   /** the expected outcome of every cycle */
   expect: "continued" | "403";
 }
@@ -34,6 +37,10 @@ function cases(product: string, noop: string): RealCase[] {
     { key: "floor", label: "floor: no-op proxy-runtime module", module: noop, rootId: "floor", config: "", request: CASE_REQUESTS.userKey(3), expect: "continued" },
     { key: "a", label: "(a) user_key in query, 3 rules", module: product, rootId: "threescale-wasm-auth", config: userKeyConfig(3), request: CASE_REQUESTS.userKey(3), expect: "continued" },
     { key: "b", label: "(b) Basic-auth extended, 10 rules", module: product, rootId: "threescale-wasm-auth", config: basicAuthExtendedConfig(10), request: CASE_REQUESTS.basicAuth(10), expect: "continued" },
+    {
+      key: "c", label: "(c) OIDC jwt_authn metadata, 50 rules", module: product, rootId: "threescale-wasm-auth", config: oidcConfig(50), request: CASE_REQUESTS.oidc(50), expect: "continued",
+      properties_b64: { metadata: Buffer.from(encodeMetadata(JWT_METADATA as never)).toString("base64") },
+    },
     { key: "d", label: "(d) denied: no credentials → 403", module: product, rootId: "threescale-wasm-auth", config: userKeyConfig(3), request: CASE_REQUESTS.denied(3), expect: "403" },
   ];
 }
@@ -66,7 +73,8 @@ export async function runRealHostBenchmark(opts: { quick: boolean; product: stri
       })).find((e) => e.ev === "vm_started");
       if (!started?.ok) throw new Error(`real host: ${c.key} did not start: ${JSON.stringify(started)}`);
       // One interactive cycle: learn the authrep and the backend's answer to it.
-      const ev = await driver.send({ cmd: "request", vm: c.key, stream: `probe-${c.key}`, headers: c.request });
+      const request = { headers: c.request, ...(c.properties_b64 ? { properties_b64: c.properties_b64 } : {}) };
+      const ev = await driver.send({ cmd: "request", vm: c.key, stream: `probe-${c.key}`, ...request });
       const call = ev.find((e) => e.ev === "http_call");
       let callResponse: { headers: Pairs; body: string } = { headers: [[":status", "200"]], body: "" };
       if (call) {
@@ -74,7 +82,7 @@ export async function runRealHostBenchmark(opts: { quick: boolean; product: stri
         await driver.send({ cmd: "respond", vm: c.key, token: call.token, headers: callResponse.headers, body: callResponse.body });
       }
       await driver.send({ cmd: "end", stream: `probe-${c.key}` });
-      loops[c.key] = { cmd: "loop", vms: [c.key], request: { headers: c.request }, call_response: callResponse, upstream: { headers: RESPONSE_HEADERS, body: "{}" } };
+      loops[c.key] = { cmd: "loop", vms: [c.key], request, call_response: callResponse, upstream: { headers: RESPONSE_HEADERS, body: "{}" } };
     }
     const run = async (key: string, n: number) => {
       const r = loopResult(await driver.send({ ...loops[key]!, n }));

@@ -5,6 +5,7 @@
 import { expect, it } from "vitest";
 import { ProxyWasmSimulator, type HttpCall, type SimulatorOptions } from "../../src-host-sim/index.js";
 import { modulePath } from "../support/modules.js";
+import { encodeMetadata, type JsonValue } from "../../src-host-sim/abi/protobuf.js";
 import { BACKEND_CLUSTER, SYSTEM_CLUSTER, b64, config, requestHeaders, service, systemBlock } from "../filter/harness.js";
 import { CREDENTIALS } from "../filter/fixtures.js";
 import { describeRealHost, replyIn, upstreamIn, useRealHost, type CallEvent, type HostEvent, type Pairs, type RealHost } from "./harness.js";
@@ -13,6 +14,8 @@ type Answer = { status: number; headers?: Pairs; body?: string } | "reset" | "ti
 
 interface Step {
   request: Pairs;
+  /** Envoy dynamic metadata of the stream (e.g. what jwt_authn stores) */
+  metadata?: { [namespace: string]: { [key: string]: JsonValue } };
   /** answers for the call-outs this request causes, in the order they are made */
   answers?: Answer[];
   /** the upstream's response when the request is let through */
@@ -25,6 +28,8 @@ interface Scenario {
   /** answers for the call-outs made at start (system fetch) */
   startAnswers?: Answer[];
   steps: Step[];
+  /** optional: what the outcomes must show, so a scenario cannot pass vacuously */
+  check?: (o: Outcome[]) => void;
 }
 
 /** What one request looked like from outside the module. */
@@ -87,6 +92,20 @@ const SCENARIOS: Scenario[] = [
     steps: [{ request: get("/", [["app_id", "A"], ["app_key", "K"]]), answers: [OK] }],
   },
   {
+    name: "OIDC: app_id from jwt_authn dynamic metadata",
+    config: config({}, { credentials: CREDENTIALS.oidcFilter }),
+    steps: [
+      { request: get("/"), metadata: { "envoy.filters.http.jwt_authn": { verified_jwt: { azp: "client-7", aud: ["client-7", "x"] } } }, answers: [OK] },
+      { request: get("/"), metadata: { "envoy.filters.http.jwt_authn": { verified_jwt: { aud: ["a", "b"] } } }, answers: [OK] },
+      { request: get("/"), metadata: { "envoy.filters.http.other": { x: { azp: "test" } } } },
+    ],
+    check: (o) => {
+      expect(o[0]!.calls[0]!.path).toContain("app_id=client-7");
+      expect(o[1]!.calls[0]!.path).toContain("app_id=a");
+      expect(o[2]!.reply!.status).toBe(403);
+    },
+  },
+  {
     name: "system fetch at start, then its token in the authrep",
     config: config({ system: systemBlock() }, { id: "S", token: undefined, mapping_rules: [] }),
     startAnswers: [{ status: 200, body: portaBody("T2") }],
@@ -136,7 +155,7 @@ async function runSimulator(sc: Scenario, options: SimulatorOptions = {}): Promi
   answerPending([...(sc.startAnswers ?? [])]);
   const out: Outcome[] = [];
   for (const step of sc.steps) {
-    const s = sim.newHttpStream();
+    const s = sim.newHttpStream(step.metadata ? { metadata: step.metadata } : {});
     const calls: Outcome["calls"] = [];
     s.sendRequestHeaders(step.request, { endOfStream: true });
     answerPending([...(step.answers ?? [])], calls);
@@ -184,7 +203,8 @@ async function runRealHost(host: RealHost, sc: Scenario): Promise<Outcome[]> {
   for (const step of sc.steps) {
     const stream = `s${n++}`;
     const calls: Outcome["calls"] = [];
-    const events = await answerPending(await host.request("w0", stream, step.request), [...(step.answers ?? [])], calls);
+    const extra = step.metadata ? { properties_b64: { metadata: Buffer.from(encodeMetadata(step.metadata)).toString("base64") } } : {};
+    const events = await answerPending(await host.request("w0", stream, step.request, extra), [...(step.answers ?? [])], calls);
     for (const c of host.pendingCalls()) calls.push(callOf(c.cluster, c.headers, c.body, c.timeout_ms));
     const reply = replyIn(events, stream);
     const up = upstreamIn(events, stream);
@@ -214,6 +234,7 @@ describeRealHost("differential: the simulator and the real host agree", () => {
       expect(real).toEqual(simulated);
       // The scenario exercised what it names: at least one decision was reached.
       expect(real.some((o) => o.verdict !== "pending")).toBe(true);
+      sc.check?.(real);
     });
   }
 

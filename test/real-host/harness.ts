@@ -79,7 +79,8 @@ export class RealHost {
     return started;
   }
 
-  request(vm: string, stream: string, headers: Pairs, extra: { body?: string; properties?: Record<string, string> } = {}): Promise<HostEvent[]> {
+  /** properties: raw string values; properties_b64: binary values, base64 (e.g. serialized metadata) */
+  request(vm: string, stream: string, headers: Pairs, extra: { body?: string; properties?: Record<string, string>; properties_b64?: Record<string, string> } = {}): Promise<HostEvent[]> {
     return this.driver.send({ cmd: "request", vm, stream, headers, ...extra });
   }
 

@@ -71,6 +71,28 @@ uint32_t logLevelFrom(const Json &cmd) {
   return 2;
 }
 
+std::string base64Decode(const std::string &in) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '+' || c == '-') v = 62;
+    else if (c == '/' || c == '_') v = 63;
+    else continue; // padding and whitespace
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
 double cpuSeconds() {
   timespec ts;
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
@@ -306,6 +328,10 @@ StreamRecord *Driver::openStream(VmRecord *vm, const std::string &name, const Js
   s->request_headers = headersFrom(req.get("headers"));
   if (const Json *props = req.get("properties"); props != nullptr && props->type == Json::Type::Object) {
     for (const auto &kv : props->obj) s->properties[kv.first] = kv.second.s;
+  }
+  // Binary property values (e.g. the serialized dynamic metadata) come base64-encoded.
+  if (const Json *props = req.get("properties_b64"); props != nullptr && props->type == Json::Type::Object) {
+    for (const auto &kv : props->obj) s->properties[kv.first] = base64Decode(kv.second.s);
   }
   DriverWasm *wasm = vm->wasm();
   if (wasm->isFailed() && vm->plugin->fail_open_) {
