@@ -94,11 +94,11 @@ struct Parser {
       case 'r': o->push_back('\r'); break;
       case 't': o->push_back('\t'); break;
       case 'u': {
-        uint32_t cp;
+        uint32_t cp = 0;
         if (!hex4(&cp)) return false;
         if (cp >= 0xD800 && cp < 0xDC00 && i + 6 <= t.size() && t[i] == '\\' && t[i + 1] == 'u') {
           i += 2;
-          uint32_t lo;
+          uint32_t lo = 0;
           if (!hex4(&lo)) return false;
           cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         }
@@ -173,7 +173,7 @@ struct Parser {
 } // namespace
 
 bool parseJson(const std::string &text, Json *out, std::string *error) {
-  Parser p{text};
+  Parser p{text, 0, {}};
   if (!p.value(out, 0)) {
     *error = p.err;
     return false;
