@@ -16,7 +16,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { obtainSources, pinsFingerprint, PINS } from "./lib/real-host-sources.mjs";
+import { obtainSources, pinsFingerprint, PINS, wamrCacheEntries } from "./lib/real-host-sources.mjs";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 const OUT = join(ROOT, "build/real-host");
@@ -62,25 +62,6 @@ function sourceDir() {
   return existsSync(join(fallback, "SHA256SUMS")) ? fallback : undefined;
 }
 
-/**
- * The WAMR CMake cache entries of wamr.BUILD: the shared generate_args plus the
- * "//conditions:default" (non-JIT) branch, read from the pinned file itself.
- */
-export function wamrCacheEntries(wamrBuild) {
-  const start = wamrBuild.indexOf("generate_args = [");
-  const end = wamrBuild.indexOf("lib_source", start);
-  if (start < 0 || end < 0) throw new Error("wamr.BUILD: no generate_args block");
-  let block = wamrBuild.slice(start, end);
-  const jit = block.indexOf('"@proxy_wasm_cpp_host//bazel:engine_wamr_jit": [');
-  if (jit >= 0) block = block.slice(0, jit) + block.slice(block.indexOf("],", jit) + 2);
-  const entries = [...block.matchAll(/"(-D[A-Z0-9_]+=[^"]*)"/g)].map((m) => m[1]);
-  const want = { WAMR_BUILD_FAST_INTERP: "1", WAMR_BUILD_INTERP: "1", WAMR_BUILD_JIT: "0", WAMR_BUILD_AOT: "0" };
-  for (const [k, v] of Object.entries(want)) {
-    if (!entries.includes(`-D${k}=${v}`)) throw new Error(`wamr.BUILD: expected -D${k}=${v} in the non-JIT entries`);
-  }
-  return entries;
-}
-
 function hashInputs(parts) {
   const h = createHash("sha256");
   for (const p of parts) h.update(p).update("\0");
@@ -109,7 +90,8 @@ async function main() {
   const sourcesKey = pinsFingerprint();
   const haveSources = existsSync(sourcesStamp) && readFileSync(sourcesStamp, "utf8") === sourcesKey;
   const thisScript = readFileSync(fileURLToPath(import.meta.url), "utf8");
-  const inputsKey = hashInputs([sourcesKey, thisScript, ...driverInputs()]);
+  const sourcesLib = readFileSync(fileURLToPath(new URL("./lib/real-host-sources.mjs", import.meta.url)), "utf8");
+  const inputsKey = hashInputs([sourcesKey, thisScript, sourcesLib, ...driverInputs()]);
   const buildStamp = join(OUT, "build.stamp");
   if (haveSources && existsSync(DRIVER_BIN) && existsSync(buildStamp) && readFileSync(buildStamp, "utf8") === inputsKey) {
     const status = existsSync(STATUS) ? JSON.parse(readFileSync(STATUS, "utf8")) : {};
@@ -147,12 +129,18 @@ async function main() {
   const wamrBuild = join(OUT, "wamr-build");
   const wamrLib = join(wamrBuild, "libiwasm.a");
   const entries = wamrCacheEntries(readFileSync(join(cppHost, "bazel/external/wamr.BUILD"), "utf8"));
+  // Reconfigure from scratch when the cache entries differ from the ones WAMR was configured with.
+  const entriesStamp = join(OUT, "wamr-entries.stamp");
+  if (existsSync(entriesStamp) && readFileSync(entriesStamp, "utf8") !== entries.join(" ")) {
+    rmSync(wamrBuild, { recursive: true, force: true });
+  }
   if (!existsSync(join(wamrBuild, "build.ninja"))) {
     log(`configuring WAMR: ${entries.join(" ")}`);
     run("cmake", ["-S", wamr, "-B", wamrBuild, "-G", "Ninja", "-DCMAKE_BUILD_TYPE=Release", ...entries]);
   }
   log("building WAMR (vmlib)");
   run("ninja", ["-C", wamrBuild, "vmlib"]);
+  writeFileSync(entriesStamp, entries.join(" "));
 
   // cpp-host library + driver.
   const driverBuild = join(OUT, "driver-build");

@@ -156,3 +156,23 @@ export async function obtainSources({ sourceDir, cacheDir, destRoot, log }) {
 export function pinsFingerprint() {
   return createHash("sha256").update(JSON.stringify(PINS)).digest("hex");
 }
+
+/**
+ * The WAMR CMake cache entries of wamr.BUILD: the shared generate_args plus the
+ * "//conditions:default" (non-JIT) branch, read from the pinned file itself.
+ */
+export function wamrCacheEntries(wamrBuild) {
+  const start = wamrBuild.indexOf("generate_args = [");
+  const end = wamrBuild.indexOf("lib_source", start);
+  if (start < 0 || end < 0) throw new Error("wamr.BUILD: no generate_args block");
+  let block = wamrBuild.slice(start, end);
+  const jit = block.indexOf('"@proxy_wasm_cpp_host//bazel:engine_wamr_jit": [');
+  if (jit >= 0) block = block.slice(0, jit) + block.slice(block.indexOf("],", jit) + 2);
+  const entries = [...block.matchAll(/"(-D[A-Z0-9_]+=[^"]*)"/g)].map((m) => m[1]);
+  const want = { WAMR_BUILD_FAST_INTERP: "1", WAMR_BUILD_INTERP: "1", WAMR_BUILD_JIT: "0", WAMR_BUILD_AOT: "0" };
+  for (const [k, v] of Object.entries(want)) {
+    if (!entries.includes(`-D${k}=${v}`)) throw new Error(`wamr.BUILD: expected -D${k}=${v} in the non-JIT entries`);
+  }
+  return entries;
+}
+
