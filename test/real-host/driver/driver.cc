@@ -343,8 +343,6 @@ StreamRecord *Driver::openStream(VmRecord *vm, const std::string &name, const Js
   return s;
 }
 
-std::string Driver::streamPrefix(StreamRecord *s) { return s->name; }
-
 void Driver::cmdRequest(const Json &cmd) {
   VmRecord *vm = vmArg(cmd);
   if (vm == nullptr) return;

@@ -60,7 +60,6 @@ private:
   void runPosted();
   void reportVmFailure(VmRecord *vm);
   void fireDue(int64_t until_ms);
-  std::string streamPrefix(StreamRecord *s);
 
   std::map<std::string, std::unique_ptr<VmRecord>> vms_;
   std::map<WasmBase *, VmRecord *> by_wasm_;
