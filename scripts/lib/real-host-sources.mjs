@@ -100,7 +100,8 @@ function extract(archivePath, pin, dest) {
 }
 
 async function download(url, to) {
-  const res = await fetch(url, { redirect: "follow" });
+  // A blackholed network must not hang the test run: give up after two minutes.
+  const res = await fetch(url, { redirect: "follow", signal: AbortSignal.timeout(120_000) });
   if (!res.ok) throw new Error(`download ${url}: HTTP ${res.status}`);
   writeFileSync(to, Buffer.from(await res.arrayBuffer()));
 }
