@@ -30,6 +30,7 @@ import { interleavedRounds, median, nowMs } from "./lib/measure.js";
 import { ROOT, ensureNoopModule, ensureProductModule } from "./lib/paths.js";
 import { formatFloor, runFloorBenchmark } from "./floor.js";
 import { runCacheFigures, updateCacheDocs } from "./cache.js";
+import { formatRealHostBench, runRealHostBenchmark } from "./real-host.js";
 
 interface Options {
   quick: boolean;
@@ -300,6 +301,9 @@ async function main(): Promise<void> {
   const calls = (label: string): string => fmt(cache.calls.find((c) => c.label.startsWith(label))?.per1000 ?? NaN, 0);
   headline.push(`with the authorization cache, 1,000 requests of one application at 100 req/s need ${calls("cache, 1 application, 100")} calls to 3scale instead of ${Number(calls("no cache")).toLocaleString("en-US")}`);
   summary.push(["calls to 3scale per 1,000 requests, 1 application at 100 req/s", `${calls("cache, 1 application, 100")} with the cache, ${calls("no cache")} without`, ""]);
+  // The same cycles in Envoy's own Proxy-Wasm host (proxy-wasm-cpp-host + WAMR), when built.
+  print("");
+  print(formatRealHostBench(await runRealHostBenchmark({ quick: opts.quick, product, noop })));
   const seconds = (nowMs() - started) / 1000;
   print(`\nRun time: ${fmt(seconds, 0)} s`);
   summary.push(["duration of this `npm run bench` run", `${fmt(seconds, 0)} s`, ""]);
