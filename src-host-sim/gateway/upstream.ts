@@ -3,6 +3,7 @@
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { closeServer, listen } from "../http/server.js";
+import { ECHO_KEEP_ALIVE_MS } from "./forward.js";
 
 // The gateway starts and stops its own listener with the same helpers.
 export { closeServer, listen };
@@ -14,7 +15,9 @@ export interface EchoUpstream {
 }
 
 export async function startEchoUpstream(port = 0, host = "127.0.0.1"): Promise<EchoUpstream> {
-  const server = createServer((req, res) => {
+  // Accept every header the gateway lets through (its limit is Envoy's 60 KiB), so a request the
+  // filter authorized and counted is never refused afterwards for its size.
+  const server = createServer({ maxHeaderSize: 128 * 1024 }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -28,7 +31,7 @@ export async function startEchoUpstream(port = 0, host = "127.0.0.1"): Promise<E
       res.end(body);
     });
   });
-  server.keepAliveTimeout = 5000;
+  server.keepAliveTimeout = ECHO_KEEP_ALIVE_MS;
   await listen(server, port, host);
   const addr = server.address() as AddressInfo;
   return {
