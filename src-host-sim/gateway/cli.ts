@@ -82,7 +82,7 @@ export const OPTIONS: OptionSpec[] = [
       o.logLevel = v as LogLevelName;
     } },
   { flags: ["--max-request-body"], value: "BYTES", env: "GATEWAY_MAX_REQUEST_BODY", default: `${DEFAULT_MAX_REQUEST_BODY_BYTES} (1 MiB, Envoy's buffer limit)`,
-    help: "larger request bodies get 413 Payload Too Large (k and m suffixes allowed)",
+    help: "larger request bodies get 413 Payload Too Large; smaller ones stream to the upstream (k and m suffixes allowed)",
     apply: (o, v, f) => { o.maxRequestBodyBytes = bytes(v, f); } },
   { flags: ["--upstream-idle-timeout"], value: "MS", env: "GATEWAY_UPSTREAM_IDLE_TIMEOUT", default: `${DEFAULT_UPSTREAM_IDLE_MS} (below the echo upstream's 5000)`,
     help: "idle connections to the upstream are closed after this many ms; keep it below the upstream's keep-alive timeout",

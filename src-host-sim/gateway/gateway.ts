@@ -361,6 +361,11 @@ export class Gateway {
     }
     const up = stream.forwardedUpstream!;
     const result = await sendUpstream(this.upstreamAgent, { ...this.upstreamRequest(up.headers ?? []), ...body.forUpstream() });
+    if ("failed" in result && body.exceededWhileStreaming) {
+      stream.reset();
+      refuse(REFUSE.bodyTooLarge());
+      return;
+    }
     if ("failed" in result) {
       log.reply = `upstream connect error (${result.failed})`;
       stream.sendResponseHeaders([[":status", "503"], ["content-type", "text/plain"]], { endOfStream: false });
@@ -397,6 +402,10 @@ export class Gateway {
     await new Promise<void>((done) => {
       res.on("close", done);
       r.on("error", () => res.destroy());
+      // The upstream answered before the whole body was sent, and the body then outgrew the limit.
+      r.on("close", () => {
+        if (body.exceededWhileStreaming && !res.writableFinished) res.destroy();
+      });
     });
     stream.complete();
   }

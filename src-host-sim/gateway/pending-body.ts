@@ -1,8 +1,9 @@
-// The request body while the filter decides. Envoy holds the data that arrives while a filter
-// has stopped the request, up to its buffer limit; then the body either goes on (streamed, never
-// held whole) or the request is refused. PendingBody does the same for the gateway.
+// The request body while the filter decides, and its size limit. What arrives while the filter
+// has stopped the request is held (at most `limit` bytes); once the request may go on, the body
+// streams to the upstream, never held whole. A body that grows beyond `limit`, before or after
+// the decision, is refused.
 import type { IncomingMessage } from "node:http";
-import type { Readable } from "node:stream";
+import { type Readable, Transform } from "node:stream";
 
 export class PendingBody {
   private chunks: Buffer[] = [];
@@ -33,13 +34,32 @@ export class PendingBody {
     });
   }
 
+  /** true once the body outgrew the limit while it was streaming to the upstream */
+  exceededWhileStreaming = false;
+
   /** forUpstream hands over what arrived and, if the body is not complete, the rest as a stream. */
   forUpstream(): { head: Buffer[]; rest: Readable | null } {
     this.req.pause();
     this.req.off("data", this.onData);
     const head = this.chunks;
     this.chunks = [];
-    return { head, rest: this.ended || this.req.readableEnded ? null : this.req };
+    if (this.ended || this.req.readableEnded) return { head, rest: null };
+    // The rest is counted on its way: past the limit, the stream fails and the upstream request
+    // is cut (the caller answers 413 if the client has no answer yet).
+    let size = this.size;
+    const limit = this.limit;
+    const counted = new Transform({
+      transform: (chunk: Buffer, _enc, done) => {
+        size += chunk.length;
+        if (size > limit) {
+          this.exceededWhileStreaming = true;
+          this.req.pause();
+          done(new Error("request body over the limit"));
+        } else done(null, chunk);
+      },
+    });
+    this.req.on("error", (e) => counted.destroy(e));
+    return { head, rest: this.req.pipe(counted) };
   }
 
   /**

@@ -166,15 +166,67 @@ describe("request targets and bodies", () => {
     expect(echo.headers.host).toBe("apps.localhost");
   });
 
-  it("once allowed, a body far over the limit streams through (it is never held whole)", async () => {
-    const { g } = await start({ maxRequestBodyBytes: 64 * 1024 });
-    const chunk = Buffer.alloc(32 * 1024, 99);
-    // chunked (no Content-Length): the filter decides on the headers and the first chunk; 4 MiB follow
-    const r = await call(portOf(g), "/products/1/sold?user_key=user_key_demo", {
-      method: "POST", chunks: Array.from({ length: 128 }, () => chunk), pauseAfterFirstMs: 300,
+  it("once allowed, the body streams: the upstream gets its start before the client has sent the rest", async () => {
+    let firstBytes: () => void = () => {};
+    const started = new Promise<void>((r) => (firstBytes = r));
+    const upstream = createHttpServer((req, res) => {
+      let n = 0;
+      req.on("data", (c: Buffer) => {
+        n += c.length;
+        firstBytes();
+      });
+      req.on("end", () => res.end(String(n)));
     });
+    const url = await listenOn(upstream);
+    const { g } = await start({ upstreamUrl: url, maxRequestBodyBytes: 8 * 1024 * 1024 });
+    const answer = new Promise<Reply>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port: portOf(g), path: "/products/1/sold?user_key=user_key_demo", method: "POST" }, (res) => {
+        let text = "";
+        res.on("data", (c) => (text += c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      });
+      req.on("error", reject);
+      req.write(Buffer.alloc(32 * 1024, 99));
+      // Only once the upstream has the first chunk does the client send the other 4 MiB.
+      const timer = setTimeout(() => reject(new Error("the upstream got nothing before the body ended: it was held")), 5000);
+      void started.then(() => {
+        clearTimeout(timer);
+        for (let i = 0; i < 128; i++) req.write(Buffer.alloc(32 * 1024, 99));
+        req.end();
+      });
+    });
+    const r = await answer;
+    expect([r.status, r.body]).toEqual([200, String(129 * 32 * 1024)]);
+  });
+
+  it("a chunked body that outgrows the limit after the decision gets 413, and the upstream request is cut", async () => {
+    let upstreamGot = 0;
+    let upstreamAborted = false;
+    const upstream = createHttpServer((req, res) => {
+      req.on("data", (c: Buffer) => (upstreamGot += c.length));
+      req.on("aborted", () => (upstreamAborted = true));
+      req.on("error", () => (upstreamAborted = true));
+      req.on("end", () => res.end("whole"));
+    });
+    const url = await listenOn(upstream);
+    const { g } = await start({ upstreamUrl: url, maxRequestBodyBytes: 256 * 1024 });
+    const r = await call(portOf(g), "/products/1/sold?user_key=user_key_demo", {
+      method: "POST", chunks: Array.from({ length: 32 }, () => Buffer.alloc(32 * 1024, 99)), pauseAfterFirstMs: 300,
+    });
+    expect(r.status).toBe(413);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(upstreamAborted).toBe(true);
+    expect(upstreamGot).toBeLessThanOrEqual(256 * 1024);
+  });
+});
+
+describe("the echo upstream", () => {
+  it("repeats at most 1 MiB of a body and reports its length (a huge body cannot crash it)", async () => {
+    const { g } = await start({ maxRequestBodyBytes: 4 * 1024 * 1024 });
+    const r = await call(portOf(g), "/products/1/sold?user_key=user_key_demo", { method: "POST", body: Buffer.alloc(3 * 1024 * 1024, 97) });
     expect(r.status).toBe(200);
-    expect(JSON.parse(r.body).body).toHaveLength(128 * chunk.length);
+    const echo = JSON.parse(r.body) as { body: string; bodyLength: number; bodyTruncated: boolean };
+    expect([echo.body.length, echo.bodyLength, echo.bodyTruncated]).toEqual([1024 * 1024, 3 * 1024 * 1024, true]);
   });
 });
 
