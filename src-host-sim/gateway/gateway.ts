@@ -279,6 +279,8 @@ export class Gateway {
       if (this.stopped) this.server.closeIdleConnections();
     });
     if (this.stopped) res.shouldKeepAlive = false;
+    // A client that goes away mid-body: its request errors; only its own response is dropped.
+    req.on("error", () => res.destroy());
     const refuse = (r: GatewayRefusal) => {
       log.reply = `gateway ${r.details}`;
       // Like Envoy after a codec or buffer-limit error, the connection closes: the rest of a

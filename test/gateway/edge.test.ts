@@ -349,3 +349,19 @@ describe("graceful stop", () => {
     expect(await inFlight).toBe("ECONNRESET");
   });
 });
+
+describe("clients that go away", () => {
+  it("a client that sends half a body and disconnects while the filter decides does not disturb the gateway", async () => {
+    const slow = createHttpServer((_req, res) => setTimeout(() => res.writeHead(200).end(), 300));
+    const slowUrl = await listenOn(slow);
+    const { g } = await start({ clusters: { "3scale-backend": slowUrl } });
+    const s = connect(portOf(g), "127.0.0.1");
+    s.on("error", () => {});
+    s.write("POST /products/1/sold?user_key=user_key_demo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n" + "x".repeat(1000));
+    await new Promise((r) => setTimeout(r, 50));
+    s.destroy();
+    await new Promise((r) => setTimeout(r, 400));
+    const r = await call(portOf(g), "/?user_key=user_key_demo");
+    expect(r.status).toBe(200);
+  });
+});
