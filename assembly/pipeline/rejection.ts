@@ -66,11 +66,25 @@ export function configurationHint(reason: string): string {
   return "";
 }
 
-/** describeRefusal is the suffix of a denial's debug line: `(3scale: user_key_invalid)`. */
-export function describeRefusal(status: i32, reason: string | null): string {
+/**
+ * describeRefusal is the suffix of a denial's debug line: `(3scale: user_key_invalid)`. With the
+ * `no_body` extension 3scale names only 409 reasons, which the line says.
+ */
+export function describeRefusal(status: i32, reason: string | null, noBody: bool): string {
   if (reason !== null) return " (3scale: " + reason + ")";
   if (status < 0) return "";
-  return " (3scale: status " + status.toString() + ", no reason given)";
+  const why = noBody && status != 409 ? "; the no_body extension hides it" : "";
+  return " (3scale: status " + status.toString() + ", no reason given" + why + ")";
+}
+
+/** hasNoBody: whether a 3scale-options header value asks for empty answer bodies. */
+export function hasNoBody(optionsHeader: string): bool {
+  const parts = optionsHeader.split("&");
+  for (let i = 0, n = parts.length; i < n; i++) {
+    const p = unchecked(parts[i]);
+    if (p == "no_body" || (p.startsWith("no_body=") && p != "no_body=0" && p != "no_body=false")) return true;
+  }
+  return false;
 }
 
 /** ConfigWarnings limits configuration warnings to one per service per interval. */

@@ -26,7 +26,7 @@ import { maskedCallPath } from "./service-features";
 // Issue 9 (docs/cache.md): authorization cache, batched reports, failure modes.
 import { CacheTicket } from "../cache/cache";
 // Issue 17: the reason of a refusal, in debug lines and (for configuration problems) at warn.
-import { configurationHint, configurationWarning, ConfigWarnings, describeRefusal, ERROR_BODY_PREFIX_BYTES, rejectionReason } from "../pipeline/rejection";
+import { configurationHint, configurationWarning, ConfigWarnings, describeRefusal, ERROR_BODY_PREFIX_BYTES, hasNoBody, rejectionReason } from "../pipeline/rejection";
 import { cacheAfterAnswer, cachedRateLimit, cacheRequest, maskedAuthorizePath, STEP_ALLOW, STEP_DENY } from "../cache/flow";
 
 const HEADERS_CONTINUE: u32 = 0;
@@ -221,7 +221,8 @@ export class AuthStream {
       return;
     }
     if (this.debug) {
-      const why = status >= 400 && status <= 499 ? describeRefusal(status, refusal) : "";
+      const noBody = snapshot !== null && hasNoBody(snapshot.config.backend.optionsHeader);
+      const why = status >= 400 && status <= 499 ? describeRefusal(status, refusal, noBody) : "";
       logAt(LOG_DEBUG, this.summary + " → " + verdictStatus(v).toString() + " " + verdictText(v) + why);
     }
     this.reply(v, v == Verdict.LimitsExceeded ? rateLimit : null);

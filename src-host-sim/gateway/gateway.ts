@@ -170,6 +170,8 @@ export class Gateway {
           pluginConfiguration: cfg.config,
           clusters: handlers,
           clock,
+          // The module sees the gateway's level, as it sees Envoy's: debug lines cost nothing at info.
+          logLevel: options.logLevel ?? "info",
           envoyHeaderDefaults: true,
           trace: false,
           keepLogs: false,

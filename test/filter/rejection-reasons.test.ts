@@ -39,7 +39,11 @@ describe("the rejection reason on denial lines (debug)", () => {
     const sim = await startFilter(config());
     get(sim, "/?user_key=k");
     onlyAuthrep(sim).call.respond({ status: 403 });
-    expect(debugDenials(sim)[0]).toMatch(/→ 403 Authentication failed \(3scale: status 403, no reason given\)$/);
+    expect(debugDenials(sim)[0]).toMatch(/→ 403 Authentication failed \(3scale: status 403, no reason given; the no_body extension hides it\)$/);
+    // a 409 names its reason whatever no_body says
+    get(sim, "/?user_key=k");
+    onlyAuthrep(sim).call.respond({ status: 409, headers: [["3scale-rejection-reason", "application_not_active"]] });
+    expect(debugDenials(sim)[1]).toMatch(/\(3scale: application_not_active\)$/);
   });
 
   it("something that is not a code is never logged (it could carry a credential)", async () => {

@@ -5,6 +5,9 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer as createHttpServer, request } from "node:http";
 import { type Socket, connect, createServer as createNetServer } from "node:net";
 import type { AddressInfo } from "node:net";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../../src-host-sim/backend/index.js";
 import { Gateway, type GatewayOptions } from "../../src-host-sim/gateway/gateway.js";
@@ -313,6 +316,26 @@ describe("logs", () => {
     expect(access[1]).toMatch(/^\[info\] access: GET 127\.0\.0\.1:\d+ \/b\?user_key=… 403 \d+\.\dms filter threescale_auth_failed$/);
     expect(lines.join("\n")).not.toContain("user_key_demo");
     expect(lines.join("\n")).not.toContain("wrong_key");
+  });
+
+  it("a wrong service token in the configuration is named at warn, with the service id and not the token", async () => {
+    const configPath = join(tmpdir(), `gw-token-${process.pid}-${Date.now()}.yaml`);
+    writeFileSync(configPath, `api: v1
+backend:
+  upstream: {name: 3scale-backend, url: "http://backend.3scale.localhost/", timeout: 5000}
+services:
+  - id: "2555417834780"
+    token: not-the-token
+    authorities: ["*"]
+    credentials: {user_key: [{query_string: {keys: [user_key]}}]}
+    mapping_rules: [{method: GET, pattern: /, usages: [{name: hits, delta: 1}]}]
+`);
+    const { g, lines } = await start({ configPath, logLevel: "debug" });
+    const r = await call(portOf(g), "/?user_key=user_key_demo");
+    expect([r.status, r.body]).toEqual([403, "Authentication failed\n"]);
+    expect(lines).toContainEqual(expect.stringMatching(/^\[warn\] backend: service 2555417834780: 3scale refused the configuration: service_token_invalid \(/));
+    expect(lines).toContainEqual(expect.stringMatching(/^\[debug\] .*→ 403 Authentication failed \(3scale: service_token_invalid\)$/));
+    expect(lines.join("\n")).not.toContain("not-the-token");
   });
 
   it("at warn, no access lines", async () => {
