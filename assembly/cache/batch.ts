@@ -22,7 +22,7 @@ import { CachedVerdict, CredKind, SlotRecord, viewRecord } from "./record";
 import { reportBody, ReportTransaction, ServiceReport } from "./report";
 import { sharedGet, sharedSet, SHARED_OK } from "./shared";
 import { ensureSlots, KEY_PREFIX, readSlot, SlotRead, writeSlot } from "./store";
-import { errorCodeOf } from "./report-answer";
+import { errorBodyCode, ERROR_BODY_PREFIX_BYTES } from "../pipeline/rejection";
 
 const NEXT_FLUSH_KEY = KEY_PREFIX + "next-flush";
 const VM_COUNTER_KEY = KEY_PREFIX + "vm-counter";
@@ -363,8 +363,9 @@ function failureReason(numHeaders: u32, status: i32, bodySize: u32): string {
   if (status < 0) return "invalid status";
   let reason = "status " + status.toString();
   if (bodySize > 0) {
-    const body = getBufferBytes(BUFFER_HTTP_CALL_RESPONSE_BODY, 0, bodySize < 4096 ? bodySize : 4096);
-    const code = body !== null ? errorCodeOf(body) : null;
+    // 3scale names why it refused a report in `<error code="…">`; only a code is ever logged.
+    const body = getBufferBytes(BUFFER_HTTP_CALL_RESPONSE_BODY, 0, bodySize < ERROR_BODY_PREFIX_BYTES ? bodySize : ERROR_BODY_PREFIX_BYTES);
+    const code = body !== null ? errorBodyCode(decodeUtf8LossyBuffer(body)) : null;
     if (code !== null) reason += ", " + code;
   }
   return reason;

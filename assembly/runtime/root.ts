@@ -191,7 +191,7 @@ export class AuthRoot {
         logAt(LOG_DEBUG, "authrep answer dropped: stream " + streamId.toString() + " is gone");
         return;
       }
-      stream.onAuthrepAnswer(numHeaders);
+      stream.onAuthrepAnswer(numHeaders, bodySize);
       return;
     }
     const fetcher = this.fetcher;

@@ -3,7 +3,7 @@
 // applies the verdict when the root hands it the answer. Only glue: every decision is in pipeline/.
 import { logAt, LOG_DEBUG, LOG_WARN } from "../host/log";
 import {
-  hostLogLevel, getHeaderPairs, getHeaderValueBytes, getProperty, httpCall, sendLocalResponse, continueRequest,
+  hostLogLevel, getHeaderPairs, getHeaderValueBytes, getProperty, getBufferBytes, nowMillis, BUFFER_HTTP_CALL_RESPONSE_BODY, httpCall, sendLocalResponse, continueRequest,
   setEffectiveContext, replaceHeader, HTTP_CALL_TOKEN, STATUS_OK, MAP_REQUEST_HEADERS,
   MAP_RESPONSE_HEADERS, MAP_HTTP_CALL_RESPONSE_HEADERS,
 } from "../host/hostcalls";
@@ -25,6 +25,8 @@ import { EffectiveService } from "./snapshot";
 import { maskedCallPath } from "./service-features";
 // Issue 9 (docs/cache.md): authorization cache, batched reports, failure modes.
 import { CacheTicket } from "../cache/cache";
+// Issue 17: the reason of a refusal, in debug lines and (for configuration problems) at warn.
+import { configurationHint, configurationWarning, ConfigWarnings, describeRefusal, ERROR_BODY_PREFIX_BYTES, hasNoBody, rejectionReason } from "../pipeline/rejection";
 import { cacheAfterAnswer, cachedRateLimit, cacheRequest, maskedAuthorizePath, STEP_ALLOW, STEP_DENY } from "../cache/flow";
 
 const HEADERS_CONTINUE: u32 = 0;
@@ -39,6 +41,8 @@ const REJECTION_REASON_KEY = String.UTF8.encode("3scale-rejection-reason");
 /** Empty header pairs, as proxy-runtime sends them (u32 count 0). */
 const NO_HEADERS = new ArrayBuffer(4);
 const AUTHREP_HEADER_NAMES = authrepHeaderNames();
+/** One configuration warning per service per minute, for the whole VM. */
+const CONFIG_WARNINGS = new ConfigWarnings();
 
 /** REPLY_BODIES/DETAILS[verdict]: the exact local-reply bytes (§2.2). */
 const REPLY_BODIES = new StaticArray<ArrayBuffer>(8);
@@ -169,7 +173,7 @@ export class AuthStream {
   }
 
   /** onAuthrepAnswer runs inside the root's proxy_on_http_call_response (§2 step 8, §7). */
-  onAuthrepAnswer(numHeaders: u32): void {
+  onAuthrepAnswer(numHeaders: u32, bodySize: u32): void {
     this.pendingToken = 0;
     if (setEffectiveContext(this.id) != STATUS_OK) {
       logAt(LOG_DEBUG, "authrep answer dropped: stream " + this.id.toString() + " is gone");
@@ -177,6 +181,7 @@ export class AuthStream {
     }
     let status: i32 = -1;
     let reason: string | null = null;
+    let refusal: string | null = null;
     if (numHeaders > 0) {
       const raw = getHeaderValueBytes(MAP_HTTP_CALL_RESPONSE_HEADERS, STATUS_KEY);
       status = parseStatus(raw === null ? null : decodeUtf8LossyBuffer(raw));
@@ -184,8 +189,10 @@ export class AuthStream {
         const r = getHeaderValueBytes(MAP_HTTP_CALL_RESPONSE_HEADERS, REJECTION_REASON_KEY);
         if (r !== null) reason = decodeUtf8LossyBuffer(r);
       }
+      if (status >= 400 && status <= 499) refusal = rejectionReason(status, reason, status != 409 ? readErrorBody(bodySize) : null);
     }
     let v = classifyAnswer(numHeaders, status, reason);
+    if (refusal !== null) this.warnIfConfiguration(refusal);
     const sentAt = this.sentAtNs;
     if (sentAt > 0) {
       const now = nowNanos();
@@ -218,8 +225,22 @@ export class AuthStream {
       if (continueRequest() != STATUS_OK && this.debug) logAt(LOG_DEBUG, "request: continue failed");
       return;
     }
-    if (this.debug) logAt(LOG_DEBUG, this.summary + " → " + verdictStatus(v).toString() + " " + verdictText(v));
+    if (this.debug) {
+      const noBody = snapshot !== null && hasNoBody(snapshot.config.backend.optionsHeader);
+      const why = status >= 400 && status <= 499 ? describeRefusal(status, refusal, noBody) : "";
+      logAt(LOG_DEBUG, this.summary + " → " + verdictStatus(v).toString() + " " + verdictText(v) + why);
+    }
     this.reply(v, v == Verdict.LimitsExceeded ? rateLimit : null);
+  }
+
+  /** warnIfConfiguration logs a refusal caused by the operator's configuration, rate-limited per service. */
+  private warnIfConfiguration(reason: string): void {
+    const hint = configurationHint(reason);
+    if (hint.length == 0) return;
+    const selected = this.service;
+    if (selected === null) return;
+    const serviceId = selected.service.id;
+    if (CONFIG_WARNINGS.due(serviceId, nowMillis())) logAt(LOG_WARN, configurationWarning(serviceId, reason, hint));
   }
 
   /** onResponseHeaders adds `powered-by: 3scale` (replace semantics, §2.3). */
@@ -238,6 +259,13 @@ export class AuthStream {
       this.pendingToken = 0;
     }
   }
+}
+
+/** readErrorBody reads the head of the answer's body (where an error's code is), or null. */
+function readErrorBody(bodySize: u32): string | null {
+  if (bodySize == 0) return null;
+  const bytes = getBufferBytes(BUFFER_HTTP_CALL_RESPONSE_BODY, 0, bodySize < ERROR_BODY_PREFIX_BYTES ? bodySize : ERROR_BODY_PREFIX_BYTES);
+  return bytes === null ? null : decodeUtf8LossyBuffer(bytes);
 }
 
 function sendReply(v: Verdict): void {

@@ -17,17 +17,18 @@ Commands:
                     run one request through the real module and explain its decision
 
 Run \`threescale-wasm-auth <command> --help\` for a command's options.
-Exit status: 0 success/valid, 1 invalid configuration or denied-by-error, 2 usage error.
+Exit status: 0 done (validate: valid; trace: traced, even when the request is denied),
+1 invalid configuration (or, with validate --strict, warnings), 2 usage error.
 `;
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-const COMMANDS: Record<string, { help: string; options: Options; positionals: number; run: (values: Record<string, unknown>, positionals: string[], io: Io) => Promise<number> | number }> = {
+const COMMANDS: Record<string, { help: string; options: Options; positionals: number; maxPositionals?: number; run: (values: Record<string, unknown>, positionals: string[], io: Io) => Promise<number> | number }> = {
   validate: {
     help: validateHelp,
-    options: { "schema-only": { type: "boolean" }, json: { type: "boolean" } },
+    options: { "schema-only": { type: "boolean" }, json: { type: "boolean" }, strict: { type: "boolean" } },
     positionals: 1,
-    run: (v, p, io) => runValidate({ file: p[0], schemaOnly: v["schema-only"] === true, json: v.json === true }, io),
+    run: (v, p, io) => runValidate({ file: p[0], schemaOnly: v["schema-only"] === true, json: v.json === true, strict: v.strict === true }, io),
   },
   convert: {
     help: convertHelp,
@@ -35,7 +36,7 @@ const COMMANDS: Record<string, { help: string; options: Options; positionals: nu
     positionals: 1,
     run: (v, p, io) => {
       const format = (v.format ?? "all") as string;
-      if (!["all", "json", "string", "envoy"].includes(format)) throw new UsageError(`--format must be all, json, string or envoy (got "${format}")`);
+      if (!["all", "json", "string", "envoy", "wasmplugin"].includes(format)) throw new UsageError(`--format must be all, json, string, envoy or wasmplugin (got "${format}")`);
       return runConvert({ file: p[0], format: format as ConvertFormat }, io);
     },
   },
@@ -50,8 +51,14 @@ const COMMANDS: Record<string, { help: string; options: Options; positionals: nu
       "show-secrets": { type: "boolean" },
     },
     positionals: 1,
+    // curl's habit: `trace config.yaml -X POST https://host/path` (or just the URL, for GET)
+    maxPositionals: 2,
     run: (v, p, io) => {
-      if (typeof v.request !== "string") throw new UsageError("trace needs --request 'METHOD URL'");
+      if (p.length === 2) {
+        if (typeof v.request === "string" && /\s/.test(v.request.trim())) throw new UsageError("give the URL either inside --request 'METHOD URL' or as an argument, not both");
+        v.request = `${typeof v.request === "string" ? v.request.trim() : "GET"} ${p[1]}`;
+      }
+      if (typeof v.request !== "string") throw new UsageError("trace needs --request 'METHOD URL' (or -X METHOD URL, or just the URL)");
       const status = v["backend-status"] === undefined ? 200 : Number(v["backend-status"]);
       if (!Number.isInteger(status) || status < 100 || status > 599) throw new UsageError(`--backend-status must be an HTTP status 100..599 (got "${String(v["backend-status"])}")`);
       return runTrace(
@@ -80,7 +87,7 @@ export async function runCli(argv: readonly string[], io: Io = processIo): Promi
       io.out(command.help);
       return EXIT_OK;
     }
-    if (positionals.length !== command.positionals) {
+    if (positionals.length < command.positionals || positionals.length > (command.maxPositionals ?? command.positionals)) {
       throw new UsageError(positionals.length === 0 ? `${name} needs a file argument` : `${name} takes one file argument (got ${positionals.length})`);
     }
     return await command.run(values as Record<string, unknown>, positionals, io);

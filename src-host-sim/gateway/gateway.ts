@@ -3,8 +3,8 @@
 // each cluster name, and allowed requests proxied to an upstream (by default the echo upstream).
 // The backend and system simulators, seeded from examples/seed.yaml, stand in for 3scale.
 import { readFile } from "node:fs/promises";
-import { Agent, type IncomingMessage, type Server, type ServerResponse, createServer, request as httpRequest } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BackendSimulator, type Clock, systemClock } from "../backend/index.js";
@@ -13,7 +13,14 @@ import { SeedError, seedFromFile } from "../seed/seed.js";
 import { SystemSimulator } from "../system/index.js";
 import { clusterHandler, parseClusterUrl } from "./clusters.js";
 import { GatewayError, displayPath, loadPluginConfig } from "./config.js";
-import { type EchoUpstream, closeServer, listen, startEchoUpstream } from "./upstream.js";
+import { type EchoUpstream, listen, startEchoUpstream } from "./upstream.js";
+import { AccessLogEntry } from "./access-log.js";
+import {
+  CONNECT_REFUSAL, DEFAULT_MAX_REQUEST_BODY_BYTES, type GatewayRefusal, MAX_REQUEST_HEADERS_BYTES, REFUSE, type RequestTarget,
+  declaredBodyLength, expectsBody, hostHeaderCount, requestTarget,
+} from "./admission.js";
+import { DEFAULT_UPSTREAM_IDLE_MS, type UpstreamRequest, sendUpstream, upstreamAgent } from "./forward.js";
+import { PendingBody } from "./pending-body.js";
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)).replace(/[\\/]dist[\\/]?$/, ""));
 export const DEFAULT_CONFIG = "examples/quickstart.yaml";
@@ -35,8 +42,14 @@ export interface GatewayOptions {
   upstreamUrl?: string;
   /** cluster name → URL; overrides the defaults (backend cluster → backend simulator, system → system) */
   clusters?: Record<string, string>;
-  /** module log lines at or above this level go to onLog (default "warn") */
+  /** module and access-log lines at or above this level go to onLog (default "info") */
   logLevel?: LogLevelName;
+  /** request bodies above this many bytes get 413 (default 1 MiB, Envoy's buffer limit) */
+  maxRequestBodyBytes?: number;
+  /** idle upstream connections are closed after this long (default 4000 ms, below the echo upstream's 5 s) */
+  upstreamIdleMs?: number;
+  /** on stop, requests in flight get this long to finish before their connections are cut (default 5000 ms) */
+  drainMs?: number;
   onLog?: (line: string) => void;
   /** the backend simulator's clock (tests pin it so per-minute limits are deterministic) */
   backendClock?: Clock;
@@ -55,8 +68,13 @@ function locate(p: string): string {
 export class Gateway {
   readonly clusters: Record<string, string>;
   private pump: NodeJS.Timeout | null = null;
-  private readonly upstreamAgent = new Agent({ keepAlive: true, maxSockets: 256 });
+  private upstreamAgent = upstreamAgent(DEFAULT_UPSTREAM_IDLE_MS);
   private stopped = false;
+  private inFlight = 0;
+  private maxRequestBody = DEFAULT_MAX_REQUEST_BODY_BYTES;
+  private drainMs = 5000;
+  private minLevel = LEVEL_NAMES.indexOf("info");
+  private onLog: ((line: string) => void) | undefined;
 
   private constructor(
     readonly url: string,
@@ -131,13 +149,18 @@ export class Gateway {
         handlers[name] = clusterHandler(target);
       }
 
-      const minLevel = LEVEL_NAMES.indexOf(options.logLevel ?? "warn");
+      const minLevel = LEVEL_NAMES.indexOf(options.logLevel ?? "info");
       const errors: string[] = [];
-      // Until the gateway is up, module errors go into the one-line start error instead.
+      // Until the gateway is up, module errors go into the one-line start error instead, and the
+      // other lines (configuration accepted, system fetches) wait to be printed once it is up.
       let live = false;
+      const startupLines: string[] = [];
       const onLog = (r: LogRecord) => {
         if (!live && r.level >= 4) errors.push(r.message);
-        if (live && r.level >= minLevel) options.onLog?.(`[${LEVEL_NAMES[r.level] ?? r.level}] ${r.message}`);
+        if (r.level < minLevel) return;
+        const line = `[${LEVEL_NAMES[r.level] ?? r.level}] ${r.message}`;
+        if (live) options.onLog?.(line);
+        else startupLines.push(line);
       };
       const clock = new VirtualClock(Date.now());
       let sim: ProxyWasmSimulator;
@@ -147,6 +170,8 @@ export class Gateway {
           pluginConfiguration: cfg.config,
           clusters: handlers,
           clock,
+          // The module sees the gateway's level, as it sees Envoy's: debug lines cost nothing at info.
+          logLevel: options.logLevel ?? "info",
           envoyHeaderDefaults: true,
           trace: false,
           keepLogs: false,
@@ -165,7 +190,7 @@ export class Gateway {
       // Let the first system fetches land before taking traffic.
       await Promise.race([sim.idle(), new Promise((r) => setTimeout(r, options.systemWarmupMs ?? 3000))]);
 
-      const server = createServer({ maxHeaderSize: 1024 * 1024 });
+      const server = createServer({ maxHeaderSize: MAX_REQUEST_HEADERS_BYTES });
       server.keepAliveTimeout = 5000;
       try {
         await listen(server, options.port ?? 8080, host);
@@ -176,7 +201,14 @@ export class Gateway {
       }
       const addr = server.address() as AddressInfo;
       const gw = new Gateway(`http://${addr.address}:${addr.port}/`, configPath, sim, backend, system, upstream, upstreamUrl, server, clusters);
+      gw.maxRequestBody = options.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
+      gw.upstreamAgent = upstreamAgent(options.upstreamIdleMs ?? DEFAULT_UPSTREAM_IDLE_MS);
+      gw.drainMs = options.drainMs ?? 5000;
+      gw.minLevel = minLevel;
+      gw.onLog = options.onLog;
       server.on("request", (req, res) => gw.onRequest(req, res));
+      server.on("connect", (req: IncomingMessage, socket: Socket) => gw.onConnect(req, socket));
+      server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => gw.onClientError(err, socket));
       // The module's timers (ticks, call timeouts) run on the virtual clock: keep it on wall time.
       gw.pump = setInterval(() => {
         const lag = Date.now() - clock.nowMs();
@@ -184,6 +216,7 @@ export class Gateway {
       }, 50);
       gw.pump.unref();
       live = true;
+      for (const line of startupLines) options.onLog?.(line);
       return gw;
     } catch (e) {
       await cleanup();
@@ -191,36 +224,94 @@ export class Gateway {
     }
   }
 
+  /**
+   * stop shuts down gracefully: no new connections, idle ones closed, requests in flight get
+   * `drainMs` to finish (their connections close after the reply), then everything is cut.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    this.server.closeIdleConnections();
+    const deadline = setTimeout(() => this.server.closeAllConnections(), this.drainMs);
+    await closed;
+    clearTimeout(deadline);
     if (this.pump) clearInterval(this.pump);
-    await closeServer(this.server);
     this.upstreamAgent.destroy();
     await this.upstream?.close();
     await this.system.stop();
     await this.backend.stop();
   }
 
+  /** requestsInFlight: requests received and not yet answered. */
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** onConnect answers CONNECT as Envoy's default connection manager does (no CONNECT upgrade). */
+  private onConnect(req: IncomingMessage, socket: Socket): void {
+    const log = new AccessLogEntry("CONNECT", req.url ?? "", "");
+    log.reply = "gateway upgrade_failed";
+    socket.on("error", () => {});
+    socket.end(CONNECT_REFUSAL);
+    this.log("info", log.line(403, 0));
+  }
+
+  /** onClientError: requests the HTTP parser refused (oversized headers → 431), as Envoy answers them. */
+  private onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
+    const status = tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request";
+    const body = tooLarge ? "Request Header Fields Too Large" : "Bad Request";
+    this.log("info", `access: - - - ${status.slice(0, 3)} 0.0ms gateway ${tooLarge ? "headers_too_large" : `codec_error (${err.code ?? "?"})`}`);
+    socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
+  }
+
+  /** onRequest: Envoy's checks, the filter on the headers, then the upstream or a local reply. */
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
+    const startedAt = performance.now();
+    this.inFlight++;
+    const log = new AccessLogEntry(req.method ?? "", req.headers.host ?? "", req.url ?? "/");
+    res.on("close", () => {
+      this.inFlight--;
+      this.log("info", log.line(res.statusCode, performance.now() - startedAt));
+      if (this.stopped) this.server.closeIdleConnections();
+    });
+    if (this.stopped) res.shouldKeepAlive = false;
+    // A client that goes away mid-body: its request errors; only its own response is dropped.
     req.on("error", () => res.destroy());
-    req.on("end", () => {
-      this.exchange(req, res, Buffer.concat(chunks)).catch(() => {
-        if (!res.headersSent) {
-          res.writeHead(500, { "content-type": "text/plain" });
-          res.end("gateway error\n");
-        } else res.destroy();
-      });
+    const refuse = (r: GatewayRefusal) => {
+      log.reply = `gateway ${r.details}`;
+      // Like Envoy after a codec or buffer-limit error, the connection closes: the rest of a
+      // refused body is never read.
+      res.shouldKeepAlive = false;
+      res.writeHead(r.status, { "content-type": "text/plain", "content-length": Buffer.byteLength(r.body), connection: "close" });
+      res.end(r.body);
+    };
+    if (hostHeaderCount(req) > 1) return refuse(REFUSE.duplicateHost());
+    const target = requestTarget(req.url ?? "/", req.headers.host);
+    if (!target) return refuse(REFUSE.badTarget());
+    log.authority = target.authority;
+    log.path = target.path;
+    const declared = declaredBodyLength(req);
+    if (declared !== null && declared > this.maxRequestBody) return refuse(REFUSE.bodyTooLarge());
+    this.exchange(req, res, target, log, refuse).catch(() => {
+      log.reply = "gateway error";
+      if (!res.headersSent) {
+        res.writeHead(500, { "content-type": "text/plain" });
+        res.end("gateway error\n");
+      } else res.destroy();
     });
   }
 
-  private async exchange(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  private async exchange(req: IncomingMessage, res: ServerResponse, target: RequestTarget, log: AccessLogEntry, refuse: (r: GatewayRefusal) => void): Promise<void> {
     const headers: Array<[string, string]> = [
       [":method", req.method ?? "GET"],
-      [":path", req.url ?? "/"],
-      [":authority", req.headers.host ?? ""],
+      [":path", target.path],
+      [":authority", target.authority],
       [":scheme", "http"],
     ];
     for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
@@ -233,38 +324,98 @@ export class Gateway {
     res.on("close", () => {
       if (!res.writableFinished && stream.requestDecision === null) stream.reset();
     });
-    stream.sendRequestHeaders(headers, { endOfStream: body.length === 0 });
-    if (body.length > 0) stream.sendRequestBody(body, { endOfStream: true });
-    // A module that pauses without ever deciding would hold the client forever: give up after 60 s.
+    // While the filter decides, the body waits here, up to the limit (Envoy's buffer limit);
+    // once the request may go on, it streams to the upstream without being held whole.
+    const body = new PendingBody(req, this.maxRequestBody);
+    stream.sendRequestHeaders(headers, { endOfStream: !expectsBody(req) });
     let timer: NodeJS.Timeout | undefined;
     const decision = await Promise.race([
       stream.whenRequestDecided(),
+      body.overflowed.then(() => "overflow" as const),
+      // A module that pauses without ever deciding would hold the client forever: give up after 60 s.
       new Promise<"stuck">((r) => {
         timer = setTimeout(() => r("stuck"), 60_000);
       }),
     ]);
     clearTimeout(timer);
+    if (decision === "overflow") {
+      stream.reset();
+      body.discard();
+      refuse(REFUSE.bodyTooLarge());
+      return;
+    }
     if (decision === "stuck") {
       stream.reset();
+      log.reply = "gateway filter_timeout";
       res.writeHead(504, { "content-type": "text/plain" });
       res.end("the filter did not decide within 60 s\n");
       return;
     }
     if (decision === "reset") {
+      log.reply = "reset";
       res.destroy();
       return;
     }
-    if (decision === "continued") {
-      const up = stream.forwardedUpstream!;
-      const answer = await this.proxy(up.headers ?? [], Buffer.from(up.body));
-      stream.sendResponseHeaders([[":status", String(answer.status)], ...answer.headers], { endOfStream: answer.body.length === 0 });
-      if (answer.body.length > 0) stream.sendResponseBody(answer.body, { endOfStream: true });
+    if (decision !== "continued") {
+      if (!body.discard()) res.shouldKeepAlive = false;
+      log.reply = `filter ${stream.localResponse?.details || "local_reply"}`;
+      this.replyFromFilter(stream, res);
+      stream.complete();
+      return;
     }
-    this.reply(stream, res);
+    const up = stream.forwardedUpstream!;
+    const result = await sendUpstream(this.upstreamAgent, { ...this.upstreamRequest(up.headers ?? []), ...body.forUpstream() });
+    if ("failed" in result && body.exceededWhileStreaming) {
+      stream.reset();
+      refuse(REFUSE.bodyTooLarge());
+      return;
+    }
+    if ("failed" in result) {
+      log.reply = `upstream connect error (${result.failed})`;
+      stream.sendResponseHeaders([[":status", "503"], ["content-type", "text/plain"]], { endOfStream: false });
+      stream.sendResponseBody(Buffer.from(UPSTREAM_FAILED), { endOfStream: true });
+      this.replyFromFilter(stream, res);
+      stream.complete();
+      return;
+    }
+    const r = result.res;
+    log.reply = result.retried ? "upstream (retried once)" : "upstream";
+    const pairs: Array<[string, string]> = [];
+    for (let i = 0; i + 1 < r.rawHeaders.length; i += 2) {
+      const name = r.rawHeaders[i]!.toLowerCase();
+      if (!HOP_BY_HOP.has(name)) pairs.push([name, r.rawHeaders[i + 1]!]);
+    }
+    const noBody = req.method === "HEAD" || r.statusCode === 204 || r.statusCode === 304 || r.headers["content-length"] === "0";
+    stream.sendResponseHeaders([[":status", String(r.statusCode ?? 502)], ...pairs], { endOfStream: noBody });
+    const down = stream.sentDownstream;
+    if (!down?.headers || stream.localResponse) {
+      r.resume();
+      this.replyFromFilter(stream, res);
+      stream.complete();
+      return;
+    }
+    // The module leaves response bodies alone: they stream from the upstream to the client.
+    const out: Array<[string, string]> = [];
+    let status = 502;
+    for (const [k, v] of down.headers) {
+      if (k === ":status") status = Number(v) || 502;
+      else if (!k.startsWith(":") && !HOP_BY_HOP.has(k)) out.push([k, v]);
+    }
+    res.writeHead(status, out.flat());
+    r.pipe(res);
+    await new Promise<void>((done) => {
+      res.on("close", done);
+      r.on("error", () => res.destroy());
+      // The upstream answered before the whole body was sent, and the body then outgrew the limit.
+      r.on("close", () => {
+        if (body.exceededWhileStreaming && !res.writableFinished) res.destroy();
+      });
+    });
     stream.complete();
   }
 
-  private reply(stream: HttpStream, res: ServerResponse): void {
+  /** replyFromFilter sends what the filter let through to the client (a local reply, buffered). */
+  private replyFromFilter(stream: HttpStream, res: ServerResponse): void {
     const down = stream.sentDownstream;
     if (!down?.headers) {
       res.writeHead(502, { "content-type": "text/plain" });
@@ -282,7 +433,8 @@ export class Gateway {
     res.end(Buffer.from(down.body));
   }
 
-  private proxy(headers: Array<[string, string]>, body: Buffer): Promise<{ status: number; headers: Array<[string, string]>; body: Buffer }> {
+  /** upstreamRequest: the request line and headers the filter let through, for the upstream. */
+  private upstreamRequest(headers: Array<[string, string]>): Omit<UpstreamRequest, "head" | "rest"> {
     const target = parseClusterUrl(this.upstreamUrl)!;
     const pseudo = new Map(headers.filter(([k]) => k.startsWith(":")));
     const outHeaders: Record<string, string> = {};
@@ -291,41 +443,14 @@ export class Gateway {
       outHeaders[k] = outHeaders[k] === undefined ? v : `${outHeaders[k]}, ${v}`;
     }
     outHeaders["host"] = pseudo.get(":authority") ?? target.hostname;
-    if (body.length > 0) outHeaders["content-length"] = String(body.length);
-    return new Promise((resolveAnswer) => {
-      const failed = () =>
-        resolveAnswer({
-          status: 503,
-          headers: [["content-type", "text/plain"]],
-          body: Buffer.from("upstream connect error or disconnect/reset before headers. reset reason: connection failure"),
-        });
-      const req = httpRequest(
-        {
-          hostname: target.hostname,
-          port: target.port,
-          method: pseudo.get(":method") ?? "GET",
-          path: pseudo.get(":path") ?? "/",
-          headers: outHeaders,
-          agent: this.upstreamAgent,
-        },
-        (r) => {
-          const chunks: Buffer[] = [];
-          r.on("data", (c: Buffer) => chunks.push(c));
-          r.on("error", failed);
-          r.on("end", () => {
-            const pairs: Array<[string, string]> = [];
-            for (let i = 0; i + 1 < r.rawHeaders.length; i += 2) {
-              const name = r.rawHeaders[i]!.toLowerCase();
-              if (!HOP_BY_HOP.has(name)) pairs.push([name, r.rawHeaders[i + 1]!]);
-            }
-            resolveAnswer({ status: r.statusCode ?? 502, headers: pairs, body: Buffer.concat(chunks) });
-          });
-        },
-      );
-      req.on("error", failed);
-      req.end(body);
-    });
+    return { target, method: pseudo.get(":method") ?? "GET", path: pseudo.get(":path") ?? "/", headers: outHeaders };
+  }
+
+  private log(level: LogLevelName, line: string): void {
+    if (LEVEL_NAMES.indexOf(level) >= this.minLevel) this.onLog?.(`[${level}] ${line}`);
   }
 }
+
+const UPSTREAM_FAILED = "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
 
 export { GatewayError };

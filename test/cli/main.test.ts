@@ -25,7 +25,7 @@ describe("threescale-wasm-auth arguments", () => {
     { args: ["validate", "a.yaml", "b.yaml"], err: "takes one file argument (got 2)" },
     { args: ["validate", "--frobnicate", "a.yaml"], err: "threescale-wasm-auth validate: Unknown option '--frobnicate'" },
     { args: ["validate", "does/not/exist.yaml"], err: "cannot read does/not/exist.yaml: no such file" },
-    { args: ["convert", "examples/user-key.yaml", "--format", "toml"], err: "--format must be all, json, string or envoy" },
+    { args: ["convert", "examples/user-key.yaml", "--format", "toml"], err: "--format must be all, json, string, envoy or wasmplugin" },
     { args: ["trace", "examples/user-key.yaml"], err: "trace needs --request" },
     { args: ["trace", "examples/user-key.yaml", "--request", "GET /relative"], err: "--request must be 'METHOD URL'" },
     { args: ["trace", "examples/user-key.yaml", "--request", "GET http://h/", "-H", "no-colon"], err: "-H must be 'name: value'" },

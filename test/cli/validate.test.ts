@@ -41,7 +41,7 @@ describe("validate", () => {
     expect(r.out.split("\n")).toEqual([
       `${file}:7:9: error: services[0].id: expected string, got integer (write the id in quotes, e.g. "2555417834780") [module, schema]`,
       `${file}:9:5: warning: services[0].colour: unknown field [module]`,
-      `${file}:14:19: error: services[0].credentials.user_key[0].query_string.ops[0]: unknown operation "len" [module, schema]`,
+      `${file}:14:19: error: services[0].credentials.user_key[0].query_string.ops[0]: unknown operation "len" (did you mean "length" or "strlen"?) [module, schema]`,
       `${file}:17:18: error: services[0].mapping_rules[0].pattern: invalid pattern: unterminated placeholder [module, schema]`,
       `${file}: invalid (3 error(s), 1 warning(s)); module: configuration rejected: 3 problem(s)`,
       "",
@@ -129,6 +129,7 @@ apiVersion: extensions.istio.io/v1alpha1
 kind: WasmPlugin
 metadata: {name: good, namespace: ns}
 spec:
+  url: oci://quay.io/x/y:1
   pluginConfig:
     api: v1
     backend: {upstream: {name: b, url: "http://h/"}}
@@ -138,6 +139,7 @@ apiVersion: extensions.istio.io/v1alpha1
 kind: WasmPlugin
 metadata: {name: bad, namespace: ns}
 spec:
+  url: oci://quay.io/x/y:1
   pluginConfig:
     api: v2
     backend: {upstream: {name: b, url: "ftp://h/"}}
@@ -148,9 +150,9 @@ spec:
     expect(r.code).toBe(1);
     const lines = r.out.trim().split("\n");
     expect(lines).toContain(`${file} (WasmPlugin ns/good (document 2)): valid (0 error(s), 0 warning(s)); module: configuration accepted: api v1, 1 service(s), system disabled`);
-    expect(lines).toContain(`${file}:20:10: error: api: unsupported api version "v2" (expected "v1") [module, schema]`);
-    expect(lines.some((l) => l.startsWith(`${file}:21:40: error: backend.upstream.url: invalid URL: `))).toBe(true);
-    expect(lines).toContain(`${file}:22:15: error: services: must not be empty [module, schema]`);
+    expect(lines).toContain(`${file}:22:10: error: api: unsupported api version "v2" (expected "v1") [module, schema]`);
+    expect(lines.some((l) => l.startsWith(`${file}:23:40: error: backend.upstream.url: invalid URL: `))).toBe(true);
+    expect(lines).toContain(`${file}:24:15: error: services: must not be empty [module, schema]`);
     expect(lines.at(-1)).toMatch(/\(WasmPlugin ns\/bad \(document 3\)\): invalid \(3 error\(s\), 0 warning\(s\)\)/);
   });
 

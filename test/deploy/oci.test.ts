@@ -339,7 +339,7 @@ describe.skipIf(!tools.ok)(`real registry round trip (docker-registry + skopeo)$
     const ref = `${registry.host}/3scale/threescale-wasm-auth:${tag}`;
     const digest = await runPush([ref, "--plain-http", "--format", format, "--wasm", productPath], silent);
     // What `npm run oci -- --tag <tag>` builds locally: the push must be that exact image.
-    const image = buildImage(format, wasm(), imageOptions(repoRoot(), tag));
+    const image = buildImage(format, wasm(), imageOptions(repoRoot()));
     expect(digest).toBe(image.manifestDigest);
     return { ref, digest, image };
   }

@@ -62,6 +62,30 @@ describe("gateway CLI: the banner", () => {
     expect([code, result?.gateway]).toEqual([0, null]);
     expect(out).toMatch(/^usage: npm start -- /);
   });
+
+  it("--help describes every option with its default, and the environment variables", async () => {
+    const { out } = await run(["--help"]);
+    const flags = [...out.matchAll(/^ {2}(-[^\n]*)$/gm)].map((m) => m[1]!);
+    for (const flag of ["--config", "--port", "--host", "--seed", "--module", "--cluster", "--upstream", "--backend-port",
+      "--system-port", "--log-level", "--max-request-body", "--upstream-idle-timeout", "--drain-timeout"]) {
+      const at = out.indexOf(`${flag} `);
+      expect(at, flag).toBeGreaterThan(0);
+      const block = out.slice(at, out.indexOf("\n  -", at + 1));
+      expect(block, flag).toMatch(/\n {6}\S.*\n {6}default: \S/);
+    }
+    expect(flags.length).toBeGreaterThanOrEqual(14);
+    for (const v of ["GATEWAY_CONFIG", "GATEWAY_PORT", "GATEWAY_SEED", "GATEWAY_UPSTREAM", "GATEWAY_LOG_LEVEL", "GATEWAY_CLUSTERS", "GATEWAY_MAX_REQUEST_BODY"]) {
+      expect(out).toContain(`[env ${v}]`);
+    }
+    expect(out).toMatch(/SIGTERM/);
+    expect(out).toMatch(/exit codes: 0 .*; 1 /);
+  });
+
+  it("sizes and timeouts from flags and the environment", () => {
+    expect(parseArgs(["--max-request-body", "512k"], {}).options.maxRequestBodyBytes).toBe(512 * 1024);
+    expect(parseArgs([], { GATEWAY_MAX_REQUEST_BODY: "2m" }).options.maxRequestBodyBytes).toBe(2 * 1024 * 1024);
+    expect(parseArgs(["--upstream-idle-timeout=1500", "--drain-timeout", "10"], {}).options).toMatchObject({ upstreamIdleMs: 1500, drainMs: 10 });
+  });
 });
 
 describe("gateway CLI: failures are one line and exit code 1", () => {
@@ -76,7 +100,8 @@ describe("gateway CLI: failures are one line and exit code 1", () => {
     ["a port that is not a number", ["--port", "eighty"], /^error: --port "eighty": expected a port number 0-65535\n$/],
     ["a flag without its value", ["--config"], /^error: --config: missing value\n$/],
     ["a cluster mapping without =", ["--cluster", "3scale-backend"], /^error: --cluster "3scale-backend": expected NAME=URL\n$/],
-    ["a bad log level", ["--log-level", "loud"], /^error: --log-level "loud": expected trace\|debug\|info\|warn\|error\n$/],
+    ["a bad log level", ["--log-level", "loud"], /^error: --log-level "loud": expected trace\|debug\|info\|warn\|error\|critical\n$/],
+    ["a body limit that is not a size", ["--max-request-body", "lots"], /^error: --max-request-body "lots": expected a number of bytes/],
     ["a missing config file", ["--port", "0", "--config", "/nonexistent/x.yaml"], /^error: \/nonexistent\/x\.yaml: cannot read configuration file \(no such file\)\n$/],
   ])("%s", async (_n, argv, message) => {
     const { code, err } = await run(argv);

@@ -26,12 +26,50 @@ export interface BuildOutputs {
   image: BuiltImage;
 }
 
-function packageVersion(root: string): string {
+export interface PackageInfo {
+  version?: string;
+  /** a browsable URL of the project's repository, from package.json `repository` */
+  repository?: string;
+}
+
+/** packageInfo reads the version and repository of the package.json at `root` (empty when unreadable). */
+export function packageInfo(root: string): PackageInfo {
+  let pkg: { version?: unknown; repository?: unknown };
   try {
-    return (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version?: string }).version ?? "latest";
+    pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as typeof pkg;
   } catch {
-    return "latest";
+    return {};
   }
+  const info: PackageInfo = {};
+  if (typeof pkg.version === "string" && pkg.version !== "") info.version = pkg.version;
+  const repository = repositoryUrl(pkg.repository);
+  if (repository) info.repository = repository;
+  return info;
+}
+
+const SHORTHAND_HOSTS: Record<string, string> = { github: "github.com", gitlab: "gitlab.com", bitbucket: "bitbucket.org" };
+
+/**
+ * repositoryUrl turns package.json's `repository` (a string, or `{ url }`) into an https URL:
+ * `git+https://h/o/r.git`, `git@h:o/r.git`, `github:o/r` and `o/r` all become `https://h/o/r`.
+ */
+export function repositoryUrl(field: unknown): string | undefined {
+  const raw = typeof field === "string" ? field : typeof field === "object" && field !== null ? (field as { url?: unknown }).url : undefined;
+  if (typeof raw !== "string" || raw.trim() === "") return undefined;
+  let v = raw.trim();
+  const short = /^(?:(github|gitlab|bitbucket):)?([\w.-]+\/[\w.-]+)$/.exec(v);
+  if (short) return `https://${SHORTHAND_HOSTS[short[1] ?? "github"]}/${short[2]!.replace(/\.git$/, "")}`;
+  const scp = /^[\w.-]+@([\w.-]+):(.+)$/.exec(v);
+  if (scp) v = `https://${scp[1]}/${scp[2]}`;
+  v = v.replace(/^git\+/, "").replace(/^(git|ssh):\/\/(?:[^@/]+@)?/, "https://");
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== "https:" && u.protocol !== "http:") return undefined;
+  return `https://${u.host}${u.pathname.replace(/\.git$/, "").replace(/\/$/, "")}`;
 }
 
 /** The configuration JSON Schema, when the schema/ directory has one (shipped in the docker layer). */
@@ -43,14 +81,22 @@ function findConfigSchema(root: string): Uint8Array | undefined {
   return pick ? new Uint8Array(readFileSync(join(dir, pick))) : undefined;
 }
 
-export function imageOptions(root: string, tag: string): ImageOptions {
+/**
+ * imageOptions: what goes into the image besides the module. The version annotation is the
+ * package's version (or `version` when given), never the tag, so that one build has one digest
+ * whatever it is tagged, and can be promoted by digest. The source label names this project's
+ * repository from package.json, or is left out.
+ */
+export function imageOptions(root: string, version?: string): ImageOptions {
   const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? "0");
+  const pkg = packageInfo(root);
   const opts: ImageOptions = {
     created: Number.isFinite(epoch) && epoch >= 0 ? Math.floor(epoch) : 0,
-    version: tag,
     rootId: IMAGE_NAME,
-    source: "https://github.com/3scale/threescale-wasm-auth",
   };
+  const v = version ?? pkg.version;
+  if (v !== undefined) opts.version = v;
+  if (pkg.repository !== undefined) opts.source = pkg.repository;
   const schema = findConfigSchema(root);
   if (schema) opts.configSchema = schema;
   return opts;
@@ -61,17 +107,23 @@ export interface ParsedArgs {
   flags: Map<string, string | true>;
 }
 
-export function parseArgs(argv: string[], valued: string[]): ParsedArgs {
+/** Thrown for --help: the message is the usage, printed on stdout with exit code 0. */
+export class HelpRequested extends Error {}
+
+/** parseArgs: `valued` flags take a value, `switches` take none; anything else is an error. */
+export function parseArgs(argv: string[], valued: string[], switches: string[] = [], usage = ""): ParsedArgs {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    if (a === "--help" || a === "-h") throw new HelpRequested(usage);
     if (!a.startsWith("--")) {
       positional.push(a);
       continue;
     }
     const eq = a.indexOf("=");
     const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+    if (usage !== "" && !valued.includes(name) && !switches.includes(name)) throw new Error(`unknown option --${name}\n${usage}`);
     if (eq >= 0) flags.set(name, a.slice(eq + 1));
     else if (valued.includes(name)) {
       const v = argv[i + 1];
@@ -94,20 +146,37 @@ function parseFormats(value: string | undefined): ImageFormat[] {
   throw new Error(`--format must be wasm, docker or all (got "${value}")`);
 }
 
+export const BUILD_USAGE = [
+  "usage: npm run oci -- [--wasm FILE] [--out DIR] [--tag TAG] [--image-version V] [--format wasm|docker|all]",
+  "",
+  "Writes the filter as OCI images (no Docker needed): DIR/<format>/ (an OCI layout) and",
+  "DIR/threescale-wasm-auth-<format>.tar, for the Wasm artifact format, the docker-compatible one, or both.",
+  "",
+  "  --wasm FILE          the module (default build/threescale_wasm_auth.wasm)",
+  "  --out DIR            where to write (default build/oci)",
+  "  --tag TAG            the tag the layout and tarball name (default: the package version)",
+  "  --image-version V    the org.opencontainers.image.version annotation (default: the package version;",
+  "                       never the tag, so retagging keeps the digest)",
+  "  --format F           wasm, docker or all (default all)",
+  "  -h, --help           this help",
+].join("\n");
+
 /**
  * `npm run oci [-- --wasm <file>] [--out <dir>] [--tag <tag>] [--format wasm|docker|all]`:
  * writes build/oci/<format>/ (OCI layout) and build/oci/threescale-wasm-auth-<format>.tar.
  */
 export function runBuild(argv: string[], log: (line: string) => void = console.log, root = repoRoot()): BuildOutputs[] {
-  const args = parseArgs(argv, ["wasm", "out", "tag", "format"]);
+  const args = parseArgs(argv, ["wasm", "out", "tag", "format", "image-version"], [], BUILD_USAGE);
+  if (args.positional.length > 0) throw new Error(`unexpected argument "${args.positional[0]}"\n${BUILD_USAGE}`);
   const wasmPath = resolve(root, flagString(args, "wasm") ?? "build/threescale_wasm_auth.wasm");
   if (!existsSync(wasmPath)) throw new Error(`${wasmPath} does not exist; run npm run build first`);
   const outDir = resolve(root, flagString(args, "out") ?? "build/oci");
-  const tag = flagString(args, "tag") ?? packageVersion(root);
+  const tag = flagString(args, "tag") ?? packageInfo(root).version ?? "latest";
+  const version = flagString(args, "image-version");
   const wasm = new Uint8Array(readFileSync(wasmPath));
   const outputs: BuildOutputs[] = [];
   for (const format of parseFormats(flagString(args, "format"))) {
-    const image = buildImage(format, wasm, imageOptions(root, tag));
+    const image = buildImage(format, wasm, imageOptions(root, version));
     const layoutDir = join(outDir, format);
     const tarball = join(outDir, `${IMAGE_NAME}-${format}.tar`);
     writeLayoutDir(layoutDir, image, tag);
@@ -137,13 +206,24 @@ export function readLayoutDir(dir: string, format: ImageFormat): BuiltImage {
   return { format, manifest, manifestBytes, manifestDigest: first.digest, blobs };
 }
 
-export const PUSH_USAGE =
-  "usage: npm run oci:push -- <registry>/<repository>:<tag> [--format wasm|docker] [--plain-http] " +
-  "[--user <u> --password <p>] [--wasm <file> | --layout <dir>]";
+export const PUSH_USAGE = [
+  "usage: npm run oci:push -- REGISTRY/REPOSITORY[:TAG] [--format wasm|docker] [--plain-http]",
+  "                           [--user U --password P] [--wasm FILE | --layout DIR] [--image-version V]",
+  "",
+  "Pushes the filter's OCI image over the registry API (no Docker needed) and prints its digest.",
+  "",
+  "  --format F           wasm (the Wasm artifact, default) or docker (docker-compatible image)",
+  "  --plain-http         talk HTTP, not HTTPS (a local registry such as registry:2 on port 5000)",
+  "  --user U, --password P   registry credentials (or OCI_USER and OCI_PASSWORD)",
+  "  --wasm FILE          the module to push (default build/threescale_wasm_auth.wasm)",
+  "  --layout DIR         push an image npm run oci wrote (its build/oci/<format> directory)",
+  "  --image-version V    the version annotation (default: the package version; never the tag)",
+  "  -h, --help           this help",
+].join("\n");
 
 /** `npm run oci:push -- <ref> …`: pushes one image; returns the manifest digest. */
 export async function runPush(argv: string[], log: (line: string) => void = console.log, root = repoRoot()): Promise<string> {
-  const args = parseArgs(argv, ["format", "user", "password", "wasm", "layout", "tag"]);
+  const args = parseArgs(argv, ["format", "user", "password", "wasm", "layout", "image-version"], ["plain-http"], PUSH_USAGE);
   const target = args.positional[0];
   if (!target || args.positional.length > 1) throw new Error(PUSH_USAGE);
   const formatFlag = flagString(args, "format") ?? "wasm";
@@ -159,7 +239,7 @@ export async function runPush(argv: string[], log: (line: string) => void = cons
   else {
     const wasmPath = resolve(root, flagString(args, "wasm") ?? "build/threescale_wasm_auth.wasm");
     if (!existsSync(wasmPath)) throw new Error(`${wasmPath} does not exist; run npm run build first`);
-    image = buildImage(format, new Uint8Array(readFileSync(wasmPath)), imageOptions(root, ref.tag ?? packageVersion(root)));
+    image = buildImage(format, new Uint8Array(readFileSync(wasmPath)), imageOptions(root, flagString(args, "image-version")));
   }
   const opts: ConstructorParameters<typeof RegistryClient>[1] = { plainHttp: args.flags.has("plain-http"), log };
   if (username !== undefined) opts.username = username;

@@ -4,6 +4,7 @@
 // realm=…,service=…,scope=…` gets a token from the realm (anonymously, or with the credentials as
 // Basic), which is then sent as `Authorization: Bearer`.
 import { MEDIA_TYPES, sha256Digest, type BuiltImage, type OciManifest } from "./image.js";
+import { explainFetchFailure } from "./network-error.js";
 
 export interface ImageReference {
   /** host[:port] */
@@ -114,7 +115,7 @@ export class RegistryClient {
     const headers: Record<string, string> = {};
     const basic = this.basicCredentials();
     if (basic) headers.authorization = basic;
-    const res = await fetch(url, { headers });
+    const res = await this.fetch(url, { headers });
     if (!res.ok) throw new RegistryError(`token request to ${url.origin}${url.pathname} failed: HTTP ${res.status}`, res.status);
     const body = (await res.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
@@ -126,6 +127,15 @@ export class RegistryClient {
     return true;
   }
 
+  /** fetch with transport failures explained (the cause, and --plain-http when it fits). */
+  private async fetch(url: URL, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, init);
+    } catch (e) {
+      throw new RegistryError(explainFetchFailure(e, url, this.opts.plainHttp === true));
+    }
+  }
+
   /** One request, retried once per successful authentication step after a 401. */
   async request(method: string, pathOrUrl: string, init: { headers?: Record<string, string>; body?: Uint8Array } = {}): Promise<Response> {
     const url = new URL(pathOrUrl, this.base);
@@ -135,7 +145,7 @@ export class RegistryClient {
       const requestInit: RequestInit = { method, headers };
       // A copy typed over a plain ArrayBuffer, as fetch's BodyInit wants.
       if (init.body) requestInit.body = new Uint8Array(init.body);
-      const res = await fetch(url, requestInit);
+      const res = await this.fetch(url, requestInit);
       if (res.status !== 401) return res;
       await res.arrayBuffer();
       if (!(await this.authenticate(res.headers.get("www-authenticate")))) {

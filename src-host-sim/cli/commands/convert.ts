@@ -4,8 +4,10 @@
 import { type Io, EXIT_INVALID, EXIT_OK, UsageError } from "../lib/io.js";
 import { loadFile } from "../lib/source.js";
 import { validateSchema } from "../lib/schema.js";
+import { stringify as toYaml } from "yaml";
+import type { ConfigDocument } from "../lib/source.js";
 
-export const convertHelp = `Usage: threescale-wasm-auth convert <file> [--format all|json|string|envoy]
+export const convertHelp = `Usage: threescale-wasm-auth convert <file> [--format all|json|string|envoy|wasmplugin]
 
 Prints the JSON configuration the module receives, converted from a bare configuration (YAML or
 JSON) or from the spec.pluginConfig of every WasmPlugin document in <file>.
@@ -15,12 +17,15 @@ JSON) or from the spec.pluginConfig of every WasmPlugin document in <file>.
   --format string  the compact JSON as one JSON string literal
   --format envoy   the Wasm filter's \`configuration\` block for an Envoy static config
                    (a google.protobuf.StringValue whose value is the JSON)
+  --format wasmplugin  an Istio WasmPlugin manifest (YAML) carrying the configuration; from a
+                   ServiceMeshExtension, its name, namespace, image, workloadSelector labels
+                   and config are carried over
 
 Exit status: 0 converted, 1 the file does not parse, 2 usage error.
 The conversion does not validate: run \`threescale-wasm-auth validate <file>\` for that.
 `;
 
-export type ConvertFormat = "all" | "json" | "string" | "envoy";
+export type ConvertFormat = "all" | "json" | "string" | "envoy" | "wasmplugin";
 
 export interface ConvertOptions {
   file: string;
@@ -37,11 +42,33 @@ export function runConvert(opts: ConvertOptions, io: Io): number {
   loaded.documents.forEach((d, i) => {
     if (d.value === undefined || d.value === null) throw new UsageError(`${opts.file}: ${d.label || "document"} has no configuration (spec.pluginConfig is empty)`);
     if (several) io.out(`${i > 0 ? "\n" : ""}# ${d.label}\n`);
-    io.out(render(d.value, opts.format));
+    io.out(opts.format === "wasmplugin" ? wasmPluginOf(d) : render(d.value, opts.format));
     const problems = validateSchema(d.value).length;
     if (problems > 0) io.err(`note: ${d.label || opts.file} has ${problems} schema problem(s); run \`threescale-wasm-auth validate ${opts.file}\`\n`);
   });
   return EXIT_OK;
+}
+
+/**
+ * wasmPluginOf writes the WasmPlugin for a configuration: a bare one gets placeholders to edit,
+ * a ServiceMeshExtension (or WasmPlugin) keeps its name, namespace, image and selector labels.
+ */
+export function wasmPluginOf(d: ConfigDocument): string {
+  const m = (d.manifest ?? {}) as { metadata?: Record<string, unknown>; spec?: Record<string, unknown> };
+  const spec = m.spec ?? {};
+  const metadata: Record<string, unknown> = { name: m.metadata?.name ?? "threescale-wasm-auth" };
+  if (m.metadata?.namespace !== undefined) metadata.namespace = m.metadata.namespace;
+  const image = typeof spec.url === "string" ? spec.url : typeof spec.image === "string" ? spec.image : "quay.io/3scale/threescale-wasm-auth:latest";
+  const url = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(image) ? image : `oci://${image}`;
+  const workload = spec.workloadSelector as { labels?: unknown } | undefined;
+  const labels = (spec.selector as { matchLabels?: unknown } | undefined)?.matchLabels ?? workload?.labels ?? { app: "CHANGE-ME" };
+  const out = {
+    apiVersion: "extensions.istio.io/v1alpha1",
+    kind: "WasmPlugin",
+    metadata,
+    spec: { selector: { matchLabels: labels }, url, phase: "AUTHZ", pluginConfig: d.value },
+  };
+  return toYaml(out, { lineWidth: 0 });
 }
 
 /** render prints one configuration in the requested form(s). */
@@ -62,6 +89,8 @@ export function render(value: unknown, format: ConvertFormat): string {
       return literal + "\n";
     case "envoy":
       return envoy;
+    case "wasmplugin":
+      return wasmPluginOf({ value } as ConfigDocument);
     case "all":
       return [
         "# JSON configuration (the module parses this; Istio sends it from spec.pluginConfig)",

@@ -17,13 +17,15 @@ import { loadEntries } from "../lib/testing-entries.js";
 import { upstreamChanges } from "../lib/upstream-changes.js";
 
 export const traceHelp = `Usage: threescale-wasm-auth trace <config> --request 'METHOD URL' [options]
+       threescale-wasm-auth trace <config> [-X METHOD] URL [options]   (as with curl; GET by default)
 
 Runs one request through the real module (build/threescale_wasm_auth.wasm) in the host simulator
 and prints its decision step by step: the selected service, every credential source tried with the
 stack after each operation, the matching mapping rules and summed usage, the authrep call the
 module dispatched, the backend's answer and the final verdict.
 
-  -X, --request 'METHOD URL'   e.g. 'GET https://api.example.com/products/1?user_key=k' (required)
+  -X, --request 'METHOD URL'   e.g. 'GET https://api.example.com/products/1?user_key=k'; or, with
+                               the URL as a separate argument, just the method: -X POST URL
   -H, --header 'name: value'   a request header (repeatable)
   --metadata <file.json>       dynamic metadata: {"<filter namespace>": {...}}, e.g.
                                {"envoy.filters.http.jwt_authn": {"verified_jwt": {"azp": "app"}}}
@@ -33,11 +35,17 @@ module dispatched, the backend's answer and the final verdict.
   --backend-status <code>      the backend's answer to the authrep call (default 200; 409 is sent
                                with 3scale-rejection-reason: limits_exceeded)
   --show-secrets               print service tokens, user keys and app keys in clear
-                               (default: *** followed by the last 4 characters)
+                               (default: *** followed by the last 4 characters, wherever
+                               they appear; app ids are identifiers and always shown)
 
 Without --system-answer, fetches from 3scale system stay unanswered: only the static token and
 mapping rules apply.
-Exit status: 0 traced (whatever the verdict), 1 invalid configuration, 2 usage error.
+
+Exit status:
+  0  the request was traced, whether the module let it through or denied it: read the
+     verdict line to see which (a 403 from the module is still exit status 0)
+  1  the configuration is invalid (the module rejects it) or the file cannot be parsed
+  2  usage error: a missing or malformed option, request line or header, an unreadable file
 `;
 
 export interface TraceOptions {

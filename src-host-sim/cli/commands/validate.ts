@@ -6,11 +6,17 @@ import { formatPath, type PathSegment } from "../lib/json-path.js";
 import { checkWithModule, type ModuleVerdict } from "../lib/module-check.js";
 import { validateSchema } from "../lib/schema.js";
 import { type ConfigDocument, type LoadedFile, loadFile, locate } from "../lib/source.js";
+import { checkServiceMeshExtension, checkWasmPlugin, type ManifestProblem } from "../lib/istio.js";
+import { configVocabulary, didYouMean } from "../lib/suggest.js";
 
-export const validateHelp = `Usage: threescale-wasm-auth validate <file> [--schema-only] [--json]
+export const validateHelp = `Usage: threescale-wasm-auth validate <file> [--schema-only] [--strict] [--json]
 
 Validates a threescale-wasm-auth configuration: a bare configuration in YAML or JSON, or an
-Istio WasmPlugin manifest (every \`kind: WasmPlugin\` document; its spec.pluginConfig is checked).
+Istio WasmPlugin manifest (every \`kind: WasmPlugin\` document; its spec.pluginConfig is checked,
+and its own fields against schema/wasmplugin.schema.json: phase, url scheme, at most one of
+selector/targetRef/targetRefs; fields Istio ignores are warnings). A Maistra ServiceMeshExtension
+is recognised: its spec.config is checked and you are told how to move it to a WasmPlugin.
+Unknown fields and operations get a "did you mean" when a known name is close.
 
 Two checks run, and every problem is printed as
   <file>:<line>:<column>: <error|warning>: <json path>: <reason> [schema|module|parse]
@@ -19,15 +25,20 @@ Two checks run, and every problem is printed as
     proxy_on_configure is the authority (invalid configuration / configuration warning lines).
 
   --schema-only   skip the module (no build needed; lexical checks such as 5000.0 are then missed)
+  --strict        treat warnings as errors (a typo such as \`timout\` is otherwise only a warning,
+                  and the field silently keeps its default)
   --json          print the result as JSON
 
-Exit status: 0 valid (warnings allowed), 1 invalid, 2 usage error (bad arguments, unreadable file).
+Exit status: 0 valid (warnings allowed unless --strict), 1 invalid (or warnings with --strict),
+2 usage error (bad arguments, unreadable file).
 `;
 
 export interface ValidateOptions {
   file: string;
   schemaOnly: boolean;
   json: boolean;
+  /** warnings make the file invalid */
+  strict?: boolean;
 }
 
 export type Origin = "parse" | "schema" | "module";
@@ -52,6 +63,9 @@ export interface DocumentReport {
 
 export async function runValidate(opts: ValidateOptions, io: Io): Promise<number> {
   const reports = await validateFile(opts.file, opts.schemaOnly);
+  if (opts.strict) {
+    for (const r of reports) if (r.problems.some((p) => p.severity === "warning")) r.valid = false;
+  }
   if (opts.json) {
     io.out(JSON.stringify({ file: opts.file, valid: reports.every((r) => r.valid), documents: reports }, null, 2) + "\n");
   } else {
@@ -63,7 +77,8 @@ export async function runValidate(opts: ValidateOptions, io: Io): Promise<number
       const warnings = r.problems.length - errors;
       const name = r.label ? `${opts.file} (${r.label})` : opts.file;
       const counts = `${errors} error(s), ${warnings} warning(s)`;
-      io.out(`${name}: ${r.valid ? "valid" : "invalid"} (${counts})${r.module ? `; module: ${r.module}` : ""}\n`);
+      const strictNote = opts.strict && errors === 0 && warnings > 0 ? " with --strict" : "";
+      io.out(`${name}: ${r.valid ? "valid" : "invalid"}${strictNote} (${counts})${r.module ? `; module: ${r.module}` : ""}\n`);
     }
   }
   return reports.every((r) => r.valid) ? EXIT_OK : EXIT_INVALID;
@@ -137,10 +152,65 @@ async function validateDocument(loaded: LoadedFile, doc: ConfigDocument, schemaO
     }
   }
 
+  // The manifest around the configuration: Istio's fields, or the ServiceMeshExtension note.
+  if (doc.kind && doc.doc) {
+    const manifestProblems: ManifestProblem[] = doc.kind === "WasmPlugin" ? checkWasmPlugin(doc.manifest) : checkServiceMeshExtension(doc.manifest);
+    for (const m of manifestProblems) {
+      const at = locate(doc.doc, loaded.lineCounter, m.path, m.reason.startsWith("unknown"));
+      problems.push({ severity: m.severity, line: at.line, column: at.column, path: formatPath(m.path), reason: m.reason, origins: ["schema"] });
+    }
+  }
+  if (doc.parsed) for (const w of methodWarnings(doc.value)) add("warning", w.path, formatPath(w.path), w.reason, "schema");
+  addSuggestions(problems);
+
   problems.sort((a, b) => a.line - b.line || a.column - b.column);
   const hasErrors = problems.some((p) => p.severity === "error");
   const moduleAccepted = verdict ? verdict.accepted : true;
   return { label: doc.label, valid: !hasErrors && moduleAccepted, problems, module: verdict?.summary ?? (verdict ? (verdict.accepted ? "accepted" : "rejected") : null) };
+}
+
+/** addSuggestions appends "did you mean" to unknown fields and operations that are close to a known name. */
+function addSuggestions(problems: Problem[]): void {
+  for (const p of problems) {
+    if (p.reason === "unknown field") {
+      const name = /(?:^|\.)([^.[\]]+)$/.exec(p.path)?.[1];
+      if (name) p.reason += didYouMean(name, configVocabulary());
+    } else {
+      const op = /^unknown operation "([^"]*)"$/.exec(p.reason);
+      if (op) p.reason += didYouMean(op[1]!, configVocabulary());
+    }
+  }
+}
+
+const HTTP_METHODS = [
+  "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+  // WebDAV and friends: real methods a rule may name
+  "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH", "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE", "PURGE", "QUERY",
+];
+
+/**
+ * methodWarnings: a mapping rule whose method is no HTTP method (`GTE`, `FETCH`) only matches
+ * requests that use that very word as their method, which no client does: in effect it never matches.
+ */
+function methodWarnings(config: unknown): Array<{ path: PathSegment[]; reason: string }> {
+  const out: Array<{ path: PathSegment[]; reason: string }> = [];
+  const services = (config as { services?: unknown } | null)?.services;
+  if (!Array.isArray(services)) return out;
+  services.forEach((svc, i) => {
+    const rules = (svc as { mapping_rules?: unknown } | null)?.mapping_rules;
+    if (!Array.isArray(rules)) return;
+    rules.forEach((rule, j) => {
+      const method = (rule as { method?: unknown } | null)?.method;
+      if (typeof method !== "string" || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(method)) return;
+      const upper = method.toUpperCase();
+      if (upper === "ANY" || HTTP_METHODS.includes(upper)) return;
+      out.push({
+        path: ["services", i, "mapping_rules", j, "method"],
+        reason: `never matches in practice: ${JSON.stringify(method)} is not an HTTP method${didYouMean(upper, [...HTTP_METHODS, "ANY"])}`,
+      });
+    });
+  });
+  return out;
 }
 
 function isAboutName(reason: string): boolean {

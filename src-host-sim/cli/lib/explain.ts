@@ -3,7 +3,7 @@
 // module's own code through its test-only entries (ops.wasm, pipeline.wasm), and `differences`
 // checks the account against the authrep the module really sent.
 import type { RequestLine } from "./request-line.js";
-import type { Secrets } from "./secrets.js";
+import { credentialHeaderNames, Secrets, sourceHasOps } from "./secrets.js";
 import { type Entries, traceOps } from "./testing-entries.js";
 import { type Obj, asList, asObj } from "./data.js";
 
@@ -52,7 +52,11 @@ export function explain(
     }
     const list = asList(sources);
     for (let i = 0; i < list.length; i++) {
-      const stack = traceSource(`${kind}[${i}]`, asObj(list[i]), req, extra, metadata, e, secrets, say);
+      // An app_id is an identifier, shown in clear like everywhere else, unless its source is
+      // also where a secret is read from (e.g. an Authorization header holding id and key).
+      const source = asObj(list[i]);
+      const clear = kind === "app_id" && !readsSecret(source, config);
+      const stack = traceSource(`${kind}[${i}]`, source, req, extra, metadata, e, clear ? CLEAR : secrets, say);
       if (stack) return stack;
     }
     say(`  ${kind}: no source resolved`);
@@ -126,6 +130,25 @@ export function differences(expected: Expectation | null, authrepPath: string | 
   // Rules fetched from system may add usage the static explanation cannot know about.
   if (wanted !== sent && expected.usage.size > 0) out.push(`usage: the module sent ${sent || "none"}, the explanation expected ${wanted}`);
   return out;
+}
+
+const CLEAR = new Secrets(true);
+
+/** readsSecret: whether a source reads a header or query parameter a user_key or app_key source also reads. */
+function readsSecret(source: Obj, config: Obj): boolean {
+  if (sourceHasOps(source)) return true;
+  if (source.filter) return false;
+  const headerKeys = asList(asObj(source.header).keys).map((k) => String(k).toLowerCase());
+  if (headerKeys.some((k) => credentialHeaderNames(config).has(k))) return true;
+  const queryKeys = asList(asObj(source.query_string).keys).map(String);
+  for (const s of asList(config.services).map(asObj)) {
+    for (const kind of ["user_key", "app_key"]) {
+      for (const src of asList(asObj(s.credentials)[kind]).map(asObj)) {
+        if (asList(asObj(src.query_string).keys).map(String).some((k) => queryKeys.includes(k))) return true;
+      }
+    }
+  }
+  return false;
 }
 
 /** traceSource looks one source up and runs its ops; returns the final stack when it resolves. */

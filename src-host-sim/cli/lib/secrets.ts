@@ -29,17 +29,31 @@ function decodeSafe(v: string): string {
   }
 }
 
-/** Header names any credential source reads: their values may carry secrets. */
+/**
+ * Header names a secret may be read from, whose values are masked: those of user_key and app_key
+ * sources, and those of app_id sources with operations (an Authorization header decoded into id
+ * and key). An app_id read as is, is an identifier, shown in clear everywhere (as in the module's
+ * logs and the authrep line).
+ */
 export function credentialHeaderNames(config: Obj): Set<string> {
   const names = new Set<string>();
   for (const s of asList(config.services).map(asObj)) {
     for (const kind of ["user_key", "app_id", "app_key"]) {
       for (const src of asList(asObj(s.credentials)[kind]).map(asObj)) {
+        if (kind === "app_id" && !sourceHasOps(src)) continue;
         for (const k of asList(asObj(src.header).keys)) names.add(String(k).toLowerCase());
       }
     }
   }
   return names;
+}
+
+/** sourceHasOps: whether a credential source transforms what it reads. */
+export function sourceHasOps(src: Obj): boolean {
+  for (const kind of ["header", "query_string", "filter"]) {
+    if (asList(asObj(src[kind]).ops).length > 0) return true;
+  }
+  return false;
 }
 
 /** maskQuery masks configured credential query parameters in the request line. */

@@ -24,6 +24,9 @@ export interface ConfigDocument {
   doc: Document.Parsed;
   /** False when the text did not parse (only the module's own verdict can then be shown). */
   parsed: boolean;
+  /** The whole manifest when the configuration sits inside a WasmPlugin or ServiceMeshExtension. */
+  manifest?: unknown;
+  kind?: "WasmPlugin" | "ServiceMeshExtension";
 }
 
 /** A problem found while reading (syntax, duplicate member), with its position. */
@@ -103,25 +106,31 @@ export function loadFile(file: string, bytes: Uint8Array = readSource(file)): Lo
   }
   if (problems.length === 0) {
     const nonEmpty = list.filter((d) => d.contents !== null);
-    const plugins = json ? [] : nonEmpty.filter((d) => isWasmPlugin(data.get(d)));
-    if (json && isWasmPlugin(jsonValue)) {
-      const data = jsonValue as { spec?: { pluginConfig?: unknown } };
-      const value = data.spec?.pluginConfig;
-      documents.push({ label: "WasmPlugin (JSON)", prefix: ["spec", "pluginConfig"], value, moduleInput: value === undefined || value === null ? "" : JSON.stringify(value), doc: list[0], parsed: true });
+    const plugins = json ? [] : nonEmpty.filter((d) => isWasmPlugin(data.get(d)) || isServiceMeshExtension(data.get(d)));
+    if (json && (isWasmPlugin(jsonValue) || isServiceMeshExtension(jsonValue))) {
+      const kind = isWasmPlugin(jsonValue) ? "WasmPlugin" : "ServiceMeshExtension";
+      const member = kind === "WasmPlugin" ? "pluginConfig" : "config";
+      const value = (jsonValue as { spec?: Record<string, unknown> }).spec?.[member];
+      documents.push({ label: `${kind} (JSON)`, prefix: ["spec", member], value, moduleInput: value === undefined || value === null ? "" : JSON.stringify(value), doc: list[0], parsed: true, manifest: jsonValue, kind });
     } else if (json) {
       documents.push({ label: "", prefix: [], value: jsonValue, moduleInput: bytes, doc: list[0], parsed: true });
     } else if (plugins.length > 0) {
       for (const d of plugins) {
-        const manifest = data.get(d) as { metadata?: { name?: unknown; namespace?: unknown }; spec?: { pluginConfig?: unknown } };
+        const manifest = data.get(d) as { metadata?: { name?: unknown; namespace?: unknown }; spec?: Record<string, unknown> };
         const name = [manifest.metadata?.namespace, manifest.metadata?.name].filter((x) => typeof x === "string").join("/");
-        const value = manifest.spec?.pluginConfig;
+        const kind = isWasmPlugin(manifest) ? "WasmPlugin" : "ServiceMeshExtension";
+        // A ServiceMeshExtension carries the configuration in spec.config.
+        const member = kind === "WasmPlugin" ? "pluginConfig" : "config";
+        const value = manifest.spec?.[member];
         documents.push({
-          label: `WasmPlugin ${name || "(unnamed)"}${list.length > 1 ? ` (document ${list.indexOf(d) + 1})` : ""}`,
-          prefix: ["spec", "pluginConfig"],
+          label: `${kind} ${name || "(unnamed)"}${list.length > 1 ? ` (document ${list.indexOf(d) + 1})` : ""}`,
+          prefix: ["spec", member],
           value,
           moduleInput: value === undefined || value === null ? "" : JSON.stringify(value),
           doc: d,
           parsed: true,
+          manifest,
+          kind,
         });
       }
     } else if (nonEmpty.length > 1) {
@@ -134,6 +143,10 @@ export function loadFile(file: string, bytes: Uint8Array = readSource(file)): Lo
     for (const d of documents) if (d.doc) problems.push(...duplicateMembers(d.doc, lineCounter));
   }
   return { file, text, lineCounter, documents, problems };
+}
+
+function isServiceMeshExtension(data: unknown): boolean {
+  return data !== null && typeof data === "object" && (data as { kind?: unknown }).kind === "ServiceMeshExtension";
 }
 
 function isWasmPlugin(data: unknown): boolean {
