@@ -60,7 +60,9 @@ export {
   type TrapInfo,
 } from "./host/http-calls.js";
 export { HeaderMap, type HeaderInput, type HeaderValue, type RawHeaderPair, headerValueText } from "./host/headers.js";
-export { VirtualClock, DEFAULT_EPOCH_MS } from "./host/clock.js";
+export { VirtualClock, DEFAULT_EPOCH_MS, DEFAULT_READ_STEP_NS } from "./host/clock.js";
+export { GuestWatchdogError, DEFAULT_WATCHDOG_LIMIT_MS, type WatchdogOptions } from "./host/watchdog.js";
+export { instrumentForWatchdog } from "./abi/wasm-instrument.js";
 export { SharedDataStore } from "./host/shared-data.js";
 export { MetricsStore, type MetricStat } from "./host/metrics.js";
 export { HostTrace, type TraceEvent, type TraceKind } from "./host/trace.js";

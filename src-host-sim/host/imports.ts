@@ -94,6 +94,7 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
           throw new HostCallFatal(`restricted_callback: ${module}.${name} called from ${sim.phase}`);
         }
       }
+      sim.watchdog?.recordHostCall(name);
       const ev = sim.trace.enabled
         ? sim.trace.record({ kind: "host-call", name, contextId: cur(), args: [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11].slice(0, arity) as Array<number | bigint>, depth: Math.max(0, sim.frames.length - 1) })
         : undefined;
@@ -185,7 +186,7 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
   });
 
   def("proxy_get_current_time_nanoseconds", "i:i", (ptr: number) =>
-    mem.writeU64(ptr, sim.clock.nowNs()) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess,
+    mem.writeU64(ptr, sim.clock.readRealtimeNs()) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess,
   );
 
   def("proxy_set_tick_period_milliseconds", "i:i", (ms: number) => {
@@ -589,9 +590,10 @@ function wasiImports(sim: ProxyWasmSimulator, module: string, wrap: Wrap): Recor
   def("environ_get", "ii:i", () => WasiErrno.Success);
   def("environ_sizes_get", "ii:i", (n: number, size: number) => (mem.writeU32(n, 0) && mem.writeU32(size, 0) ? WasiErrno.Success : WasiErrno.Fault));
   def("clock_time_get", "iIi:i", (id: number, _precision: bigint, ptr: number) => {
-    // Both clocks come from the virtual clock: realtime (0) and monotonic/cputime (1..3).
+    // Both clocks come from the virtual clock: realtime (0) and monotonic/cputime (1..3); each
+    // read moves them by a small step (clock.ts).
     if (id >>> 0 > 3) return WasiErrno.Inval;
-    const ns = id === 0 ? sim.clock.nowNs() : sim.clock.monotonicNs();
+    const ns = id === 0 ? sim.clock.readRealtimeNs() : sim.clock.readMonotonicNs();
     return mem.writeU64(ptr, ns) ? WasiErrno.Success : WasiErrno.Fault;
   });
   def("clock_res_get", "ii:i", (id: number, ptr: number) => {

@@ -11,6 +11,8 @@ import type { HeaderPair } from "../abi/pairs.js";
 import type { JsonValue } from "../abi/protobuf.js";
 import { readModuleSignatures, sigEquals, sigToString, type FuncSig } from "../abi/wasm-binary.js";
 import { VirtualClock } from "./clock.js";
+import { instrumentForWatchdog, pollFunction, WATCHDOG_START_EXPORT, WATCHDOG_TABLE_EXPORT } from "../abi/wasm-instrument.js";
+import { GuestWatchdog, GuestWatchdogError, type WatchdogOptions } from "./watchdog.js";
 import { HTTP_CALL_FAILURE_STATUS, HTTP_CALL_TIMEOUT_BODY, type LifecycleOrder } from "./envoy.js";
 import { encodeUtf8 } from "../abi/utf8.js";
 import { HeaderMap, type HeaderInput } from "./headers.js";
@@ -51,6 +53,17 @@ export interface SimulatorOptions {
   /** Envoy's wasm logger level: lines below it are dropped; proxy_get_log_level returns it (default trace). */
   logLevel?: LogLevel | LogLevelName;
   clock?: VirtualClock;
+  /**
+   * the step each guest clock read adds when the simulator makes its own clock (VirtualClock's
+   * readStep; default 16–64 ns; { min: 0, max: 0 } freezes time within a callback)
+   */
+  clockReadStepNs?: { min: number; max: number };
+  /**
+   * stop a guest call that runs longer than limitMs (default 5000 ms) and throw a
+   * GuestWatchdogError naming the callback and its last host calls; false turns it off (then the
+   * module runs as built, without the loop polls)
+   */
+  watchdog?: WatchdogOptions | false;
   sharedData?: SharedDataStore;
   metrics?: MetricsStore;
   /** add :scheme, x-forwarded-proto and x-request-id to requests, as the HTTP connection manager does */
@@ -235,6 +248,9 @@ export class ProxyWasmSimulator implements StreamHost {
   readonly warnings: string[] = [];
   /** what the canary VM did; set by start() when simulateCanary is on */
   canary: CanaryReport | undefined;
+  /** the guest-call watchdog (null when turned off) and whether the module's loops poll it */
+  readonly watchdog: GuestWatchdog | null;
+  watchdogInstrumented = false;
 
   /** @internal */ readonly memory: GuestMemory;
   /** @internal */ exports: Record<string, unknown> = {};
@@ -266,8 +282,8 @@ export class ProxyWasmSimulator implements StreamHost {
   private lastCallBodyText: string | null = null;
   private lastCallBodyBytes: Uint8Array = new Uint8Array(0);
   private canaryVm: ProxyWasmSimulator | undefined;
-  /** the first strict violation not yet thrown */
-  private strictError: SimulatorStrictError | null = null;
+  /** the first strict violation or watchdog stop not yet thrown */
+  private pendingError: Error | null = null;
   /** > 0 while strict errors must be kept for later (timers, posted deliveries) */
   private holdStrict = 0;
 
@@ -276,7 +292,8 @@ export class ProxyWasmSimulator implements StreamHost {
     this.rootId = options.rootId ?? "";
     this.vmId = options.vmId ?? "";
     this.pluginName = options.pluginName ?? this.rootId;
-    this.clock = options.clock ?? new VirtualClock();
+    this.clock = options.clock ?? new VirtualClock(undefined, options.clockReadStepNs);
+    this.watchdog = options.watchdog === false ? null : new GuestWatchdog(options.watchdog?.limitMs);
     this.sharedData = options.sharedData ?? new SharedDataStore();
     this.metrics = options.metrics ?? new MetricsStore();
     this.metricIds = new MetricIds(this.metrics);
@@ -335,9 +352,23 @@ export class ProxyWasmSimulator implements StreamHost {
     const table = buildImports(sim);
     sim.link(sigs.imports, table);
     sim.checkExports(sigs.exports);
+    // The watchdog's loop polls (abi/wasm-instrument.ts); a module the rewriter cannot read runs
+    // as built, and only a host log says its calls cannot be stopped.
+    let code = bytes;
+    let startExport: string | null = null;
+    if (sim.watchdog) {
+      const inst = instrumentForWatchdog(bytes);
+      if (inst.instrumented) {
+        code = inst.bytes;
+        sim.watchdogInstrumented = true;
+        if (inst.hadStart) startExport = WATCHDOG_START_EXPORT;
+      } else {
+        sim.hostLog(`watchdog: the module could not be instrumented (${inst.reason}); a guest call that never returns cannot be stopped`);
+      }
+    }
     let module: WebAssembly.Module;
     try {
-      module = await WebAssembly.compile(bytes as BufferSource);
+      module = await WebAssembly.compile(code as BufferSource);
     } catch (e) {
       throw new SimulatorLoadError(`Failed to load Wasm code: ${(e as Error).message}`, FailState.UnableToCreateVm);
     }
@@ -352,6 +383,15 @@ export class ProxyWasmSimulator implements StreamHost {
     sim.phase = "instantiate";
     try {
       instance = await WebAssembly.instantiate(module, importObject);
+      if (sim.watchdog && sim.watchdogInstrumented) {
+        const wd = sim.watchdog;
+        (instance.exports[WATCHDOG_TABLE_EXPORT] as WebAssembly.Table).set(0, pollFunction(() => wd.poll(() => sim.describeRunaway())));
+      }
+      if (startExport !== null) {
+        // The start section, moved out of instantiation so the watchdog is armed when it runs.
+        sim.watchdog?.beginCall();
+        (instance.exports[startExport] as () => void)();
+      }
     } catch (e) {
       if (e instanceof HostCallFatal) throw new SimulatorLoadError(e.message, FailState.UnableToInitializeCode);
       throw new SimulatorLoadError(`Wasm module failed to start: ${(e as Error).message}`, FailState.UnableToInitializeCode);
@@ -817,14 +857,14 @@ export class ProxyWasmSimulator implements StreamHost {
     } finally {
       this.entryDepth--;
     }
-    if (this.strictError !== null) this.raiseStrict();
+    if (this.pendingError !== null) this.raiseStrict();
     return r;
   }
 
   /** @internal Records a strict violation; the outermost phase method throws it once it returned. */
   strictViolation(e: SimulatorStrictError): void {
     this.hostLog(`strict: ${e.message}`);
-    if (this.strictError === null) this.strictError = e;
+    if (this.pendingError === null) this.pendingError = e;
   }
 
   /** @internal A strict-mode warning (kept in sim.warnings). */
@@ -835,9 +875,9 @@ export class ProxyWasmSimulator implements StreamHost {
 
   /** Throws the pending strict violation, unless strict errors are being held (timers, posts). */
   private raiseStrict(): void {
-    const e = this.strictError;
+    const e = this.pendingError;
     if (e === null || this.holdStrict > 0 || this.entryDepth > 0) return;
-    this.strictError = null;
+    this.pendingError = null;
     throw e;
   }
 
@@ -864,12 +904,14 @@ export class ProxyWasmSimulator implements StreamHost {
     if (typeof fn !== "function") return { called: false, value: 0, localReplySent: false };
     if (this.vmFailed()) return { called: false, value: 0, localReplySent: false };
     const depth = this.frames.length;
+    if (depth === 0) this.watchdog?.beginCall();
     // Recorded at entry (nested host calls follow it); the result is filled in on return.
     const ev = this.trace.enabled ? this.trace.record({ kind: "vm-call", name, contextId, args, depth }) : undefined;
     this.pushFrame(contextId, name);
     const procExitsBefore = this.procExits.length;
     let value = 0;
     let trap: TrapInfo | undefined;
+    let trapError: unknown;
     try {
       // Fixed-arity calls (every export takes at most 5 arguments) rather than a spread.
       let r: unknown;
@@ -894,6 +936,7 @@ export class ProxyWasmSimulator implements StreamHost {
       }
       value = typeof r === "number" ? r >>> 0 : typeof r === "bigint" ? Number(r) : 0;
     } catch (e) {
+      trapError = e;
       trap = { exportName: name, contextId, message: e instanceof Error ? e.message : String(e) };
       const exit = this.procExits[this.procExits.length - 1];
       if (this.procExits.length > procExitsBefore && exit) trap.procExitCode = exit.code;
@@ -909,12 +952,24 @@ export class ProxyWasmSimulator implements StreamHost {
     if (this.frames.length === 0) this.stopNextIteration = false;
     if (trap) {
       this.failVm(FailState.RuntimeError, `Function: ${name} failed: ${trap.message}`);
+      if (trapError instanceof GuestWatchdogError && this.pendingError === null) this.pendingError = trapError;
       if (this.strict.failOnTrap && this.phase === "running") {
         this.strictViolation(new SimulatorStrictError("trap", `${name} trapped on context ${contextId}: ${trap.message}`, { trap, contextId }));
       }
       return { called: true, value: 0, trap, localReplySent };
     }
     return { called: true, value, localReplySent };
+  }
+
+  /** @internal What the watchdog names when it stops a call: the outermost running export. */
+  describeRunaway(): { exportName: string; contextId: number; hint?: string } {
+    const f = this.frames[0];
+    const d: { exportName: string; contextId: number; hint?: string } = f ? { exportName: f.exportName, contextId: f.contextId } : { exportName: "the start function", contextId: 0 };
+    const calls = this.watchdog?.lastHostCalls() ?? [];
+    if (this.clock.readsExhausted() && calls.some((c) => c === "proxy_get_current_time_nanoseconds" || c === "clock_time_get")) {
+      d.hint = "the guest clock reads used up the current virtual millisecond (advance the clock to move time)";
+    }
+    return d;
   }
 
   /** @internal */
