@@ -198,8 +198,6 @@ interface Frame {
   exportName: string;
 }
 
-/** The root's status after a successful http call (proxy_get_status: 0, no message). */
-const OK_STATUS: RootState["status"] = Object.freeze({ code: 0, message: "" });
 
 const LEVEL_NAMES: Record<LogLevelName, LogLevel> = {
   trace: LogLevel.Trace,
@@ -692,9 +690,12 @@ export class ProxyWasmSimulator implements StreamHost {
     if (!this.httpCallHistory) this.httpCalls.remove(call);
     if (this.vmFailed() || !this.root.alive) return { delivered: false };
     if (r === null) {
-      // Failure (reset, overflow): (root, token, 0, 0, 0) and get_status → 11 "reset".
-      this.root.status = { code: HTTP_CALL_FAILURE_STATUS.code, message: reason || HTTP_CALL_FAILURE_STATUS.message };
+      // Envoy's Context::onHttpCallFailure: (root, token, 0, 0, 0) with get_status → 11 "reset"
+      // whatever the reason; afterwards only the message is cleared, so the code stays 11.
+      void reason;
+      this.root.status = { code: HTTP_CALL_FAILURE_STATUS.code, message: HTTP_CALL_FAILURE_STATUS.message };
       const o = this.callGuest("proxy_on_http_call_response", [call.rootContextId, call.token, 0, 0, 0], call.rootContextId);
+      this.root.status = { code: this.root.status.code, message: "" };
       return o.trap ? { delivered: true, trapped: o.trap } : { delivered: true };
     }
     const headers = new HeaderMap();
@@ -703,7 +704,7 @@ export class ProxyWasmSimulator implements StreamHost {
     if (r.headers) headers.addInput(r.headers, ":status");
     const body = typeof r.body === "string" ? this.encodeCallBody(r.body) : r.body ?? new Uint8Array(0);
     const trailers = HeaderMap.from(r.trailers);
-    this.root.status = OK_STATUS;
+    // Context::onHttpCallSuccess never writes the status: a code 11 left by an earlier failure stays.
     this.root.httpCallResponse = { headers, body, trailers };
     const o = this.callGuest("proxy_on_http_call_response", [call.rootContextId, call.token, headers.size, body.length, trailers.size], call.rootContextId);
     this.root.httpCallResponse = null;

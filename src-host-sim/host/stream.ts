@@ -416,12 +416,6 @@ export class HttpStream {
 
   // ---- StreamInfoSource (properties) -------------------------------------------------------
 
-  responseTrailers_(): HeaderMap | null {
-    return this.res.trailers;
-  }
-  responseHeaders_(): HeaderMap | null {
-    return this.res.headers;
-  }
   requestBodySize(): number {
     return this.req.bodySize;
   }
@@ -431,8 +425,13 @@ export class HttpStream {
   startTimeNs(): bigint {
     return this.startNs;
   }
-  durationNs(): bigint {
-    return (this.endNs ?? this.host.nowNs()) - this.startNs;
+  durationNs(): bigint | null {
+    // Envoy answers request.duration only once the request is complete (StreamInfo::requestComplete).
+    return this.endNs === null ? null : this.endNs - this.startNs;
+  }
+  responseCode(): number | undefined {
+    const c = this.res.headers?.get(":status");
+    return c === undefined ? undefined : Number(c);
   }
   responseCodeDetails(): string | undefined {
     return this.codeDetails ?? (this.res.headers ? "via_upstream" : undefined);
@@ -838,11 +837,6 @@ export class HttpStream {
     this.decisionWaiters = [];
     for (const w of waiters) w(d);
   }
-
-  // StreamInfoSource adapters (the interface uses these names)
-  requestHeaders_(): HeaderMap | null {
-    return this.req.headers;
-  }
 }
 
 function notCalled(envoyStatus: number | null): PhaseResult {
@@ -852,9 +846,12 @@ function notCalled(envoyStatus: number | null): PhaseResult {
 /** Adapts a stream to the property lookup interface (one adapter per stream: its fields are fixed). */
 export function streamInfo(s: HttpStream): StreamInfoSource {
   return (s.infoSource ??= {
-    requestHeaders: () => s.requestHeaders_(),
-    responseHeaders: () => s.responseHeaders_(),
-    responseTrailers: () => s.responseTrailers_(),
+    // Context::findValue: request_headers_ (released on Continue and by continue_stream) or the
+    // access log's maps; the same availability as the header-map calls.
+    requestHeaders: () => s.getMap(MapType.HttpRequestHeaders, false),
+    responseHeaders: () => s.getMap(MapType.HttpResponseHeaders, false),
+    responseTrailers: () => s.getMap(MapType.HttpResponseTrailers, false),
+    responseCode: () => s.responseCode(),
     requestBodySize: () => s.requestBodySize(),
     responseBodySize: () => s.responseBodySize(),
     startTimeNs: () => s.startTimeNs(),

@@ -1,0 +1,60 @@
+// Conformance tests for behaviours where an earlier simulator differed from Envoy in a way a module
+// can observe. Each names the Envoy (source/extensions/common/wasm/context.cc unless said) or
+// proxy-wasm-cpp-host function whose behaviour it pins.
+import { describe, expect, it } from "vitest";
+import { WasmResult } from "../../src-host-sim/index.js";
+import { GET, result, results, started } from "./scripted.js";
+
+const NOT_FOUND = String(WasmResult.NotFound);
+
+describe("header-based properties follow the filter's header maps (Context::findValue)", () => {
+  it("request.* is answered while the filter holds the request headers, NotFound after Continue, and again in on_log", async () => {
+    const sim = await started({
+      request_headers: ["get_property request/path", "get_property request/headers/x-a", "get_property request/duration", "return 0"],
+      response_headers: ["get_property request/path", "get_property request/method", "get_property response/headers/x-b", "get_property response/code"],
+      log: ["get_property request/path", "get_property response/headers/x-b", "get_property request/duration"],
+    });
+    await sim.request({ headers: [...GET, ["x-a", "1"]], upstream: () => ({ status: 200, headers: [["x-b", "2"]] }) });
+    expect(results(sim, "get_property request/path")).toEqual(["0 /resource?x=1 (size 13)", NOT_FOUND, "0 /resource?x=1 (size 13)"]);
+    expect(result(sim, "get_property request/headers/x-a")).toBe("0 1 (size 1)");
+    expect(result(sim, "get_property request/method")).toBe(NOT_FOUND);
+    expect(results(sim, "get_property response/headers/x-b")).toEqual(["0 2 (size 1)", "0 2 (size 1)"]);
+    // response.code comes from stream info, not from the header map.
+    expect(result(sim, "get_property response/code")).toMatch(/^0 /);
+    // request.duration: only once the request is complete (StreamInfo::requestComplete).
+    const durations = results(sim, "get_property request/duration");
+    expect(durations[0]).toBe(NOT_FOUND);
+    expect(durations[1]).toMatch(/^0 /);
+  });
+
+  it("continue_stream releases the request headers at once, for properties too (Context::continueStream)", async () => {
+    const sim = await started({ request_headers: ["get_property request/host", "continue 0", "get_property request/host", "return 1"] });
+    sim.newHttpStream().sendRequestHeaders(GET);
+    expect(results(sim, "get_property request/host")).toEqual(["0 api.example.com (size 15)", NOT_FOUND]);
+  });
+});
+
+describe("property values are serialized as Envoy's serializeValue does", () => {
+  const METADATA = { "envoy.filters.http.jwt_authn": { verified: { gone: null, none: [], empty: {} } } };
+  const JWT = "metadata/filter_metadata/envoy.filters.http.jwt_authn/verified";
+  it("a null (a JSON null claim) is SerializationFailure; an empty list or map is the pairs format's 4-byte count (PairsUtil)", async () => {
+    const sim = await started({ request_headers: [`get_property ${JWT}/gone`, `get_property_hex ${JWT}/none`, `get_property_hex ${JWT}/empty`] });
+    sim.newHttpStream({ metadata: METADATA }).sendRequestHeaders(GET);
+    expect(result(sim, `get_property ${JWT}/gone`)).toBe(String(WasmResult.SerializationFailure));
+    expect(result(sim, `get_property_hex ${JWT}/none`)).toBe("0 00000000 (size 4)");
+    expect(result(sim, `get_property_hex ${JWT}/empty`)).toBe("0 00000000 (size 4)");
+  });
+});
+
+describe("proxy_get_status after call-outs (Context::onHttpCallFailure / onHttpCallSuccess)", () => {
+  const CALL = "http_call backend :method=GET,:path=/,:authority=b - 0 1000";
+  it("a failure gives 11 \"reset\" whatever the reason; the message is cleared after it, the code stays 11 for later answers", async () => {
+    const sim = await started({ request_headers: `${CALL}; return 1`, http_call_response: "status" });
+    sim.newHttpStream().sendRequestHeaders(GET);
+    sim.newHttpStream().sendRequestHeaders(GET);
+    const [first, second] = sim.httpCalls.pending();
+    first!.fail("overflow");
+    second!.respond({ status: 200 });
+    expect(results(sim, "status")).toEqual(["0 11 reset", "0 11 "]);
+  });
+});
