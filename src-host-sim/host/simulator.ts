@@ -15,7 +15,7 @@ import { instrumentForWatchdog, pollFunction, WATCHDOG_START_EXPORT, WATCHDOG_TA
 import { GuestWatchdog, GuestWatchdogError, type WatchdogOptions } from "./watchdog.js";
 import { HTTP_CALL_FAILURE_STATUS, HTTP_CALL_TIMEOUT_BODY, type LifecycleOrder } from "./envoy.js";
 import { encodeUtf8 } from "../abi/utf8.js";
-import { HeaderMap, type HeaderInput } from "./headers.js";
+import { HeaderMap, INLINE_RESPONSE_HEADERS, INLINE_RESPONSE_TRAILERS, type HeaderInput } from "./headers.js";
 import {
   HttpCall,
   HttpCallRegistry,
@@ -698,12 +698,12 @@ export class ProxyWasmSimulator implements StreamHost {
       this.root.status = { code: this.root.status.code, message: "" };
       return o.trap ? { delivered: true, trapped: o.trap } : { delivered: true };
     }
-    const headers = new HeaderMap();
+    const headers = new HeaderMap(INLINE_RESPONSE_HEADERS);
     headers.add(":status", String(r.status));
     // The answer's headers as HeaderMap.from reads them, less any :status of their own.
     if (r.headers) headers.addInput(r.headers, ":status");
     const body = typeof r.body === "string" ? this.encodeCallBody(r.body) : r.body ?? new Uint8Array(0);
-    const trailers = HeaderMap.from(r.trailers);
+    const trailers = HeaderMap.from(r.trailers, INLINE_RESPONSE_TRAILERS);
     // Context::onHttpCallSuccess never writes the status: a code 11 left by an earlier failure stays.
     this.root.httpCallResponse = { headers, body, trailers };
     const o = this.callGuest("proxy_on_http_call_response", [call.rootContextId, call.token, headers.size, body.length, trailers.size], call.rootContextId);

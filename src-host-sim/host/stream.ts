@@ -18,7 +18,7 @@ import {
   localReplyHeaders,
   type LifecycleOrder,
 } from "./envoy.js";
-import { HeaderMap, type HeaderInput, type RawHeaderPair } from "./headers.js";
+import { HeaderMap, INLINE_REQUEST_HEADERS, INLINE_RESPONSE_HEADERS, INLINE_RESPONSE_TRAILERS, type HeaderInput, type RawHeaderPair } from "./headers.js";
 import type { HttpCall, TrapInfo } from "./http-calls.js";
 import type { PropertyValue, StreamInfoSource } from "./properties.js";
 
@@ -255,7 +255,7 @@ export class HttpStream {
 
   sendRequestHeaders(headers: HeaderInput, opts: { endOfStream?: boolean } = {}): PhaseResult {
     if (this.req.headers) throw new Error(`stream ${this.contextId}: request headers already sent`);
-    const map = HeaderMap.from(headers);
+    const map = HeaderMap.from(headers, INLINE_REQUEST_HEADERS);
     if (this.host.streamOptions.envoyHeaderDefaults) {
       applyEnvoyRequestDefaults(map, `00000000-0000-4000-8000-${String(this.contextId).padStart(12, "0")}`);
     }
@@ -288,7 +288,7 @@ export class HttpStream {
 
   sendResponseHeaders(headers: HeaderInput, opts: { endOfStream?: boolean } = {}): PhaseResult {
     if (this.isTerminal()) return notCalled(null);
-    const map = HeaderMap.from(headers);
+    const map = HeaderMap.from(headers, INLINE_RESPONSE_HEADERS);
     this.res.headers = map;
     this.res.endSeen = opts.endOfStream ?? false;
     return this.host.entry(() => {
@@ -303,7 +303,7 @@ export class HttpStream {
   }
 
   sendResponseTrailers(trailers: HeaderInput): PhaseResult {
-    return this.sendTrailers(this.res, HeaderMap.from(trailers));
+    return this.sendTrailers(this.res, HeaderMap.from(trailers, INLINE_RESPONSE_TRAILERS));
   }
 
   /** complete ends the stream normally: on_log → on_done → on_delete (order configurable). */
@@ -643,7 +643,7 @@ export class HttpStream {
     if (d.trailersAvailable) return d.trailers;
     // Trailers can be created from the last body callback (Envoy addDecoded/EncodedTrailers).
     if (write && d.inBodyCallback && d.bodyCallbackEos) {
-      if (!d.trailers) d.trailers = new HeaderMap();
+      if (!d.trailers) d.trailers = new HeaderMap(d === this.res ? INLINE_RESPONSE_TRAILERS : undefined);
       return d.trailers;
     }
     return null;
@@ -717,7 +717,7 @@ export class HttpStream {
     );
     this.localResponse = lr;
     this.codeDetails = lr.details;
-    this.res.headers = HeaderMap.fromPairs(lr.headers);
+    this.res.headers = HeaderMap.fromPairs(lr.headers, INLINE_RESPONSE_HEADERS);
     this.res.out.headers = lr.headers;
     this.res.out.body = EMPTY;
     this.endDirection(this.res);
@@ -754,7 +754,7 @@ export class HttpStream {
     this.req.headersAvailable = this.req.bodyAvailable = this.req.trailersAvailable = false;
     this.req.ended = true;
     const res = this.res;
-    res.headers = HeaderMap.fromPairs(lr.headers);
+    res.headers = HeaderMap.fromPairs(lr.headers, INLINE_RESPONSE_HEADERS);
     res.trailers = null;
     res.held = EMPTY;
     res.stopped = "none";

@@ -47,7 +47,7 @@ describe("property values are serialized as Envoy's serializeValue does", () => 
 });
 
 describe("proxy_get_status after call-outs (Context::onHttpCallFailure / onHttpCallSuccess)", () => {
-  const CALL = "http_call backend :method=GET,:path=/,:authority=b - 0 1000";
+  const CALL = "http_call backend :method=GET,:path=/,:authority=b 1000";
   it("a failure gives 11 \"reset\" whatever the reason; the message is cleared after it, the code stays 11 for later answers", async () => {
     const sim = await started({ request_headers: `${CALL}; return 1`, http_call_response: "status" });
     sim.newHttpStream().sendRequestHeaders(GET);
@@ -56,5 +56,48 @@ describe("proxy_get_status after call-outs (Context::onHttpCallFailure / onHttpC
     first!.fail("overflow");
     second!.respond({ status: 200 });
     expect(results(sim, "status")).toEqual(["0 11 reset", "0 11 "]);
+  });
+});
+
+describe("inline headers join a second value with \",\" (HeaderMapImpl::insertByKey → appendToHeader)", () => {
+  it("proxy_add_header_map_value on an inline header appends to its one entry; on another header adds a second entry", async () => {
+    const sim = await started({
+      request_headers: ["add 0 user-agent b", "add 0 x-user-key k2", "get_value 0 user-agent", "get_value 0 x-user-key", "get_pairs 0"],
+    });
+    sim.newHttpStream().sendRequestHeaders([...GET, ["user-agent", "a"], ["x-user-key", "k1"]]);
+    expect(result(sim, "get_value 0 user-agent")).toBe("0 a,b");
+    expect(result(sim, "get_value 0 x-user-key")).toBe("0 k1");
+    expect(result(sim, "get_pairs 0")).toContain("user-agent=a,b");
+    expect(result(sim, "get_pairs 0")).toContain("x-user-key=k1,x-user-key=k2");
+  });
+
+  it("the codec builds request maps the same way: a client's duplicated inline headers arrive as one entry", async () => {
+    const sim = await started({ request_headers: ["get_value 0 x-forwarded-for", "get_value 0 :authority", "get_value 0 authorization", "map_size 0"] });
+    const s = sim.newHttpStream();
+    s.sendRequestHeaders([...GET, ["host", "other.example.com"], ["x-forwarded-for", "10.0.0.1"], ["x-forwarded-for", "10.0.0.2"], ["authorization", "Basic a"], ["authorization", "Basic b"]]);
+    expect(result(sim, "get_value 0 x-forwarded-for")).toBe("0 10.0.0.1,10.0.0.2");
+    expect(result(sim, "get_value 0 :authority")).toBe("0 api.example.com,other.example.com");
+    // authorization is not inline in Envoy's own list: two entries, the first is read.
+    expect(result(sim, "get_value 0 authorization")).toBe("0 Basic a");
+    expect(s.requestHeaders.filter(([k]) => k === "authorization")).toHaveLength(2);
+  });
+});
+
+describe("local-reply headers (Utility::encodeLocalReply)", () => {
+  it("an empty body drops the module's content-length and content-type", async () => {
+    const sim = await started({ request_headers: "local_reply 204 no - content-type=text/html,content-length=5,x-a=1" });
+    const r = await sim.request({ headers: GET });
+    const names = r.localResponse!.headers.map(([k]) => k);
+    expect(names).toEqual([":status", "x-a"]);
+  });
+
+  it("a gRPC reply keeps a grpc-status the module set, drops content-length, and percent-encodes '~' in grpc-message", async () => {
+    const sim = await started({ request_headers: "local_reply 403 no a~b grpc-status=7,content-length=3 16" });
+    const r = await sim.request({ headers: [...GET, ["content-type", "application/grpc"]] });
+    const h = Object.fromEntries(r.localResponse!.headers);
+    expect(h["grpc-status"]).toBe("7");
+    expect(h["grpc-message"]).toBe("a%7Eb");
+    expect(h["content-length"]).toBeUndefined();
+    expect(r.localResponse!.headers.filter(([k]) => k === "grpc-status")).toHaveLength(1);
   });
 });
