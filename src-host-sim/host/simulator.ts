@@ -162,6 +162,12 @@ export interface StartResult {
   configureResult?: number;
   /** the canary VM failed, so the configuration was refused and the worker VM never started */
   canaryFailed?: boolean;
+  /**
+   * on_vm_start or on_configure returned 0 on this worker VM (no canary ran to refuse the
+   * configuration first): Envoy installs no filter on this worker and its requests bypass the
+   * module under any failure policy (sim.filterBypassed)
+   */
+  filterBypassed?: boolean;
 }
 
 export interface ProcExitRecord {
@@ -246,6 +252,13 @@ export class ProxyWasmSimulator implements StreamHost {
   readonly warnings: string[] = [];
   /** what the canary VM did; set by start() when simulateCanary is on */
   canary: CanaryReport | undefined;
+  /**
+   * The worker's plugin rejected its configuration (on_vm_start / on_configure returned 0) after
+   * no canary refused it: Envoy's PluginConfig::createContext then yields no context and requests
+   * on this worker skip the filter — with any failure policy. A hazard for an authorization
+   * filter, which tests can assert on.
+   */
+  filterBypassed = false;
   /** the guest-call watchdog (null when turned off) and whether the module's loops poll it */
   readonly watchdog: GuestWatchdog | null;
   watchdogInstrumented = false;
@@ -458,16 +471,23 @@ export class ProxyWasmSimulator implements StreamHost {
       const vmStartResult = o.called ? o.value : 1;
       if (vmStartResult === 0) {
         this.failVm(FailState.StartFailed, "Failed to start base Wasm");
-        return { ok: false, failState: FailState.StartFailed, vmStartResult };
+        this.bypassFilter();
+        return { ok: false, failState: FailState.StartFailed, vmStartResult, filterBypassed: true };
       }
       const c = this.configure();
       if (c.trapped) return { ok: false, failState: FailState.RuntimeError, trapped: c.trapped, vmStartResult };
       if (!c.ok) {
         this.failVm(FailState.ConfigureFailed, "Failed to configure base Wasm plugin");
-        return { ok: false, failState: FailState.ConfigureFailed, vmStartResult, configureResult: c.result };
+        this.bypassFilter();
+        return { ok: false, failState: FailState.ConfigureFailed, vmStartResult, configureResult: c.result, filterBypassed: true };
       }
       return { ok: true, vmStartResult, configureResult: c.result };
     });
+  }
+
+  private bypassFilter(): void {
+    this.filterBypassed = true;
+    this.hostLog("the plugin rejected its configuration on this worker: no filter is installed and requests bypass the module (with a canary, Envoy would have refused the configuration)");
   }
 
   /**

@@ -89,6 +89,8 @@ export interface StreamHost {
     envoyHeaderDefaults: boolean;
   };
   vmFailed(): boolean;
+  /** the plugin rejected its configuration on this worker: Envoy installs no filter (no context) */
+  readonly filterBypassed: boolean;
   entry<T>(fn: () => T): T;
   callGuest(name: string, args: Array<number | bigint>, contextId: number): GuestOutcome;
   hasExport(name: string): boolean;
@@ -262,6 +264,13 @@ export class HttpStream {
     this.req.headers = map;
     this.req.endSeen = opts.endOfStream ?? true;
     return this.host.entry(() => {
+      if (this.host.filterBypassed && !this.created) {
+        // PluginConfig::createContext found no usable root context (the configuration was
+        // rejected on this worker): the filter is not in the chain, whatever the failure policy.
+        this.bypassed = true;
+        this.passHeaders(this.req);
+        return notCalled(FilterHeadersStatus.Continue);
+      }
       if (this.host.vmFailed() && !this.created) {
         // Later streams on a failed VM (§4.8): fail-open → the filter is not installed;
         // fail-closed → a null context answers 503 at decodeHeaders.

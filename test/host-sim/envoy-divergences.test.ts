@@ -101,3 +101,26 @@ describe("local-reply headers (Utility::encodeLocalReply)", () => {
     expect(r.localResponse!.headers.filter(([k]) => k === "grpc-status")).toHaveLength(1);
   });
 });
+
+describe("a configuration rejected on a worker (PluginConfig::createContext returns no context)", () => {
+  it.each([
+    { name: "on_configure returning 0", script: { configure: "return 0", request_headers: "log 2 filter-ran" } },
+    { name: "on_vm_start returning 0", script: { vm_start: "return 0", request_headers: "log 2 filter-ran" } },
+  ])("$name: the filter is not installed, requests bypass it even when fail-closed", async ({ script }) => {
+    const sim = await started(script, { pluginConfiguration: "x", failurePolicy: "fail-closed" });
+    expect(sim.filterBypassed).toBe(true);
+    const r = await sim.request({ headers: GET, upstream: () => ({ status: 200 }) });
+    expect(r.decision).toBe("continued");
+    expect(r.localResponse).toBeUndefined();
+    expect(r.downstream?.headers).toContainEqual([":status", "200"]);
+    expect(sim.trace.vmCalls("proxy_on_request_headers")).toHaveLength(0);
+  });
+
+  it("with the canary, the configuration is refused instead and no worker VM starts (the canary's on_configure)", async () => {
+    const sim = await started({ configure: "return 0" }, { pluginConfiguration: "x", simulateCanary: true });
+    const r = sim.canary!.result;
+    expect(r.ok).toBe(false);
+    expect(sim.filterBypassed).toBe(false);
+    expect(sim.trace.vmCalls("proxy_on_configure")).toHaveLength(0);
+  });
+});
