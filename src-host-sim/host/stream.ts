@@ -754,13 +754,17 @@ export class HttpStream {
   private deliverLocalReply(reply: LocalResponse): void {
     // What goes on the wire: a gRPC local reply carries its body in grpc-message, not as data.
     const lr = reply.grpc ? { ...reply, body: EMPTY } : reply;
+    // DownstreamFilterManager::sendLocalReply: only a reply before any response headers reached
+    // the filter manager goes through the encoder filters; once the response is held (the
+    // upstream's headers exist) it is sent directly (sendDirectLocalReply).
+    const responseStarted = this.res.headers !== null;
     this.localResponse = reply;
     this.codeDetails = lr.details;
     this.status = "local-reply";
     this.decide("local-reply");
-    // The request never goes (further) upstream.
+    // The request never goes (further) upstream. Its maps stay readable: only Continue and
+    // continue_stream release them in Envoy.
     this.req.stopped = "none";
-    this.req.headersAvailable = this.req.bodyAvailable = this.req.trailersAvailable = false;
     this.req.ended = true;
     const res = this.res;
     res.headers = HeaderMap.fromPairs(lr.headers, INLINE_RESPONSE_HEADERS);
@@ -770,7 +774,7 @@ export class HttpStream {
     res.bodyReceived = lr.body.length > 0;
     res.bodySize = lr.body.length;
     res.endSeen = true;
-    if (this.host.streamOptions.localReplyThroughFilter && this.created && !this.host.vmFailed()) {
+    if (this.host.streamOptions.localReplyThroughFilter && !responseStarted && this.created && !this.host.vmFailed()) {
       // The reply goes through the encoder chain: this filter sees its own local reply (§4.5).
       res.endSeen = lr.body.length === 0;
       this.runHeaders(res);

@@ -3,7 +3,7 @@
 // proxy-wasm-cpp-host function whose behaviour it pins.
 import { describe, expect, it } from "vitest";
 import { WasmResult } from "../../src-host-sim/index.js";
-import { GET, result, results, started } from "./scripted.js";
+import { GET, result, results, started, type Script } from "./scripted.js";
 
 const NOT_FOUND = String(WasmResult.NotFound);
 
@@ -104,8 +104,8 @@ describe("local-reply headers (Utility::encodeLocalReply)", () => {
 
 describe("a configuration rejected on a worker (PluginConfig::createContext returns no context)", () => {
   it.each([
-    { name: "on_configure returning 0", script: { configure: "return 0", request_headers: "log 2 filter-ran" } },
-    { name: "on_vm_start returning 0", script: { vm_start: "return 0", request_headers: "log 2 filter-ran" } },
+    { name: "on_configure returning 0", script: { configure: "return 0", request_headers: "log 2 filter-ran" } as Script },
+    { name: "on_vm_start returning 0", script: { vm_start: "return 0", request_headers: "log 2 filter-ran" } as Script },
   ])("$name: the filter is not installed, requests bypass it even when fail-closed", async ({ script }) => {
     const sim = await started(script, { pluginConfiguration: "x", failurePolicy: "fail-closed" });
     expect(sim.filterBypassed).toBe(true);
@@ -122,5 +122,28 @@ describe("a configuration rejected on a worker (PluginConfig::createContext retu
     expect(r.ok).toBe(false);
     expect(sim.filterBypassed).toBe(false);
     expect(sim.trace.vmCalls("proxy_on_configure")).toHaveLength(0);
+  });
+});
+
+describe("local replies and the filter chain (DownstreamFilterManager::sendLocalReply)", () => {
+  it("a local reply from on_response_headers is sent directly: the module's response callbacks do not run again", async () => {
+    const sim = await started({ response_headers: "local_reply 403 denied no -" });
+    const r = await sim.request({ headers: GET, upstream: () => ({ status: 200, body: "upstream" }) });
+    expect(sim.trace.vmCalls("proxy_on_response_headers")).toHaveLength(1);
+    expect(sim.trace.vmCalls("proxy_on_response_body")).toHaveLength(0);
+    expect(r.downstream?.headers?.[0]).toEqual([":status", "403"]);
+    expect(new TextDecoder().decode(r.downstream!.body)).toBe("no");
+  });
+
+  it("a local reply before any response goes through the encoder filters, this one included", async () => {
+    const sim = await started({ request_headers: "local_reply 403 denied no -" });
+    await sim.request({ headers: GET });
+    expect(sim.trace.vmCalls("proxy_on_response_headers")).toHaveLength(1);
+  });
+
+  it("the request headers stay readable after a local reply (only Continue / continue_stream release them)", async () => {
+    const sim = await started({ request_headers: "local_reply 403 denied no -", response_headers: "get_value 0 :path" });
+    await sim.request({ headers: GET });
+    expect(result(sim, "get_value 0 :path")).toBe("0 /resource?x=1");
   });
 });
