@@ -13,7 +13,7 @@
 //   const s = sim.newHttpStream({ metadata: { "envoy.filters.http.jwt_authn": {...} } });
 //   s.sendRequestHeaders([[":method", "GET"], [":path", "/?user_key=k"], [":authority", "a"]]);
 //   sim.httpCalls.pending()[0].respond({ status: 200 });   // or await sim.idle() with handlers
-//   await s.whenRequestDecided();                 // "continued" | "local-reply" | "reset" | "failed"
+//   await s.whenRequestDecided();                 // "continued" | "local-reply" | "reset" | "failed" | "stalled"
 //   s.localResponse; s.forwardedUpstream; s.sentDownstream; s.complete();
 //
 // Defaults: request headers end the stream unless { endOfStream: false }; response headers do not

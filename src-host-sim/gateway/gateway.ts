@@ -244,10 +244,11 @@ export class Gateway {
       }),
     ]);
     clearTimeout(timer);
-    if (decision === "stuck") {
+    if (decision === "stuck" || decision === "stalled") {
+      // Envoy would hold a request stalled on a failed VM until one of its timeouts.
       stream.reset();
       res.writeHead(504, { "content-type": "text/plain" });
-      res.end("the filter did not decide within 60 s\n");
+      res.end(decision === "stuck" ? "the filter did not decide within 60 s\n" : "the Wasm VM failed while this request was paused on it; Envoy holds such a request until a timeout\n");
       return;
     }
     if (decision === "reset") {

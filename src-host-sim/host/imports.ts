@@ -65,6 +65,7 @@ export function EXPECTED_EXPORTS(abi: AbiVersion): Record<string, FuncSig> {
 }
 
 const UTF8_DECODER = new TextDecoder();
+const EMPTY_BODY = new Uint8Array(0);
 
 export function buildImports(sim: ProxyWasmSimulator): ImportTable {
   const mem = sim.memory;
@@ -154,7 +155,9 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
         return sim.root.httpCallResponse ? sim.root.httpCallResponse.body : null;
       case BufferType.HttpRequestBody:
       case BufferType.HttpResponseBody:
-        return curStream()?.getBuffer(type) ?? null;
+        // Envoy's Context::getBuffer always answers a body buffer, empty when there is no body
+        // now (outside body callbacks, on a root context): reads are Ok with size 0.
+        return curStream()?.getBuffer(type) ?? EMPTY_BODY;
       case BufferType.CallData:
         return sim.callData;
       default:
@@ -246,7 +249,8 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
     }
     const s = curStream();
     const buf = s?.getBuffer(type) ?? null;
-    if (!s || !buf) return WasmResult.NotFound;
+    // No body behind the buffer: Envoy's Buffer::copyFrom refuses the write.
+    if (!s || !buf) return WasmResult.BadArgument;
     start >>>= 0;
     size >>>= 0;
     let next: Uint8Array;

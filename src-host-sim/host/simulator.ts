@@ -1000,7 +1000,11 @@ export class ProxyWasmSimulator implements StreamHost {
     this.hostLog(`Wasm VM failed ${reason}`);
     if (this.root.tickTimer !== null) this.clock.cancel(this.root.tickTimer);
     this.root.tickTimer = null;
-    for (const s of this.streams.values()) s.vmFailedWhilePending();
+    // Streams paused on the VM stay paused (no reply); marked once the failing call returned, so
+    // the stream whose own callback failed gets its fail-closed/-open outcome first.
+    this.afterVm.push(() => {
+      for (const s of this.streams.values()) s.vmFailedWhilePending();
+    });
   }
 
   /** @internal The guest allocator, run as a restricted callback with the VM context (id 0) current. */

@@ -23,7 +23,12 @@ import type { HttpCall, TrapInfo } from "./http-calls.js";
 import type { PropertyValue, StreamInfoSource } from "./properties.js";
 
 export type StreamStatus = "active" | "paused-request" | "paused-response" | "local-reply" | "reset" | "failed" | "done";
-export type RequestDecision = "continued" | "local-reply" | "reset" | "failed";
+/**
+ * How the filter let the request go: "stalled" = the VM failed while this request was paused on
+ * it; Envoy then sends nothing until the stream's next callback (fail-closed 503 / fail-open
+ * continue, which replaces this decision) or the connection manager's timeouts.
+ */
+export type RequestDecision = "continued" | "local-reply" | "reset" | "failed" | "stalled";
 export type BodyInput = string | Uint8Array;
 
 /** What has passed this filter in one direction: upstream (request) or downstream (response). */
@@ -415,7 +420,7 @@ export class HttpStream {
 
   /** Called by the host when the VM fails while this stream waits on it. */
   vmFailedWhilePending(): void {
-    if (!this.decision && this.req.headers) this.decide("failed");
+    if (!this.decision && this.req.headers) this.decide("stalled");
   }
 
   /** The stream is owned by the module: context created and not yet deleted. */
@@ -844,7 +849,7 @@ export class HttpStream {
   }
 
   private decide(d: RequestDecision): void {
-    if (this.decision) return;
+    if (this.decision && this.decision !== "stalled") return;
     this.decision = d;
     const waiters = this.decisionWaiters;
     this.decisionWaiters = [];

@@ -147,3 +147,34 @@ describe("local replies and the filter chain (DownstreamFilterManager::sendLocal
     expect(result(sim, "get_value 0 :path")).toBe("0 /resource?x=1");
   });
 });
+
+describe("body buffers with no body (Context::getBuffer, Buffer::copyFrom)", () => {
+  it("reads are Ok with size 0 and a write is BadArgument, on a stream without a body and on the root", async () => {
+    const cmds = ["get_buffer 0 0 100", "buffer_status 1", "set_buffer 0 0 0 x"];
+    const sim = await started({ request_headers: cmds, tick: cmds });
+    sim.newHttpStream().sendRequestHeaders(GET);
+    sim.tick();
+    expect(results(sim, "get_buffer 0")).toEqual(["0 [] ptr 0", "0 [] ptr 0"]);
+    expect(results(sim, "buffer_status 1")).toEqual(["0 0", "0 0"]);
+    expect(results(sim, "set_buffer 0")).toEqual([String(WasmResult.BadArgument), String(WasmResult.BadArgument)]);
+  });
+});
+
+describe("a VM that fails while other streams are paused (no reply until their next callback)", () => {
+  it("the other paused stream is stalled, not answered; its next callback gets the fail-closed 503", async () => {
+    const sim = await started({ request_headers: "return 1", "request_headers@3": "trap" });
+    const a = sim.newHttpStream();
+    a.sendRequestHeaders(GET, { endOfStream: false });
+    const b = sim.newHttpStream();
+    b.sendRequestHeaders(GET, { endOfStream: false });
+    expect(await b.whenRequestDecided()).toBe("failed");
+    expect(b.localResponse?.status).toBe(503);
+    expect(await a.whenRequestDecided()).toBe("stalled");
+    expect(a.localResponse).toBeUndefined();
+    expect(a.sentDownstream).toBeUndefined();
+    expect(a.status).toBe("paused-request");
+    a.sendRequestBody("x");
+    expect(a.requestDecision).toBe("failed");
+    expect(a.localResponse?.status).toBe(503);
+  });
+});
