@@ -350,10 +350,10 @@ export function resolveProperty(env: PropertyEnvironment, segments: string[]): {
   if (value === undefined) {
     let cur = topLevel(env, segments[0] ?? "");
     if (cur === undefined && env.stream) {
-      // proxy_set_property's filter-state entry (wasm.<path>): whole path first, then first segment.
-      const fs = env.stream.filterState;
-      const whole = fs.get(`wasm.${segments.join("\0")}`) ?? fs.get(`wasm.${segments[0]}`);
-      if (whole !== undefined) return { status: WasmResult.Ok, bytes: whole };
+      // proxy_set_property's filter-state entry: Context::findValue looks up "wasm." + the first
+      // segment only (a value is bytes: no deeper segment can be read from it).
+      const found = env.stream.filterState.get(`wasm.${segments[0]}`);
+      if (found !== undefined) return segments.length === 1 ? { status: WasmResult.Ok, bytes: found } : { status: WasmResult.NotFound, bytes: new Uint8Array(0) };
     }
     for (let i = 1; i < segments.length; i++) cur = cur && indexProperty(cur, segments[i]!);
     value = cur;

@@ -50,7 +50,7 @@ export interface SimulatorOptions {
    */
   clusters?: Record<string, ClusterBehavior>;
   failurePolicy?: "fail-closed" | "fail-open";
-  /** Envoy's wasm logger level: lines below it are dropped; proxy_get_log_level returns it (default trace). */
+  /** Envoy's wasm logger level: lines below it are dropped; proxy_get_log_level returns it (default info, as Envoy's wasm logger). */
   logLevel?: LogLevel | LogLevelName;
   clock?: VirtualClock;
   /**
@@ -192,7 +192,7 @@ export interface RootState {
   alive: boolean;
   configuring: boolean;
   status: { code: number; message: string };
-  httpCallResponse: { headers: HeaderMap; body: Uint8Array; trailers: HeaderMap } | null;
+  httpCallResponse: { headers: HeaderMap; body: Uint8Array; trailers: HeaderMap | null } | null;
   tickPeriod: number;
   tickTimer: number | null;
   pendingDone: boolean;
@@ -309,7 +309,7 @@ export class ProxyWasmSimulator implements StreamHost {
     this.metrics = options.metrics ?? new MetricsStore();
     this.metricIds = new MetricIds(this.metrics);
     this.trace = new HostTrace(options.trace ?? true);
-    this.logLevel = toLevel(options.logLevel, LogLevel.Trace);
+    this.logLevel = toLevel(options.logLevel, LogLevel.Info);
     this.echoLevel = options.echoLogs === undefined || options.echoLogs === false ? null : toLevel(options.echoLogs, LogLevel.Info);
     this.onLog = options.onLog;
     this.keepLogs = options.keepLogs ?? true;
@@ -529,10 +529,18 @@ export class ProxyWasmSimulator implements StreamHost {
     }
   }
 
-  /** reconfigure: a new on_configure with a new plugin configuration (an xDS update); false = NACK. */
+  /**
+   * reconfigure: an xDS update of the plugin configuration, simplified: on_configure runs again on
+   * the running root context (Envoy creates a new root context for the new configuration and
+   * drains the old one; see docs/host-simulator.md). false = NACK: Envoy keeps the previous
+   * configuration, so buffer 7 keeps the previous bytes too.
+   */
   reconfigure(pluginConfiguration: ConfigInput): boolean {
+    const previous = this.pluginConfiguration;
     this.pluginConfiguration = configBytes(pluginConfiguration);
-    return this.entry(() => this.configure().ok);
+    const ok = this.entry(() => this.configure().ok);
+    if (!ok) this.pluginConfiguration = previous;
+    return ok;
   }
 
   private configure(): { ok: boolean; result: number; trapped?: TrapInfo } {
@@ -723,10 +731,10 @@ export class ProxyWasmSimulator implements StreamHost {
     // The answer's headers as HeaderMap.from reads them, less any :status of their own.
     if (r.headers) headers.addInput(r.headers, ":status");
     const body = typeof r.body === "string" ? this.encodeCallBody(r.body) : r.body ?? new Uint8Array(0);
-    const trailers = HeaderMap.from(r.trailers, INLINE_RESPONSE_TRAILERS);
+    const trailers = r.trailers === undefined ? null : HeaderMap.from(r.trailers, INLINE_RESPONSE_TRAILERS);
     // Context::onHttpCallSuccess never writes the status: a code 11 left by an earlier failure stays.
     this.root.httpCallResponse = { headers, body, trailers };
-    const o = this.callGuest("proxy_on_http_call_response", [call.rootContextId, call.token, headers.size, body.length, trailers.size], call.rootContextId);
+    const o = this.callGuest("proxy_on_http_call_response", [call.rootContextId, call.token, headers.size, body.length, trailers?.size ?? 0], call.rootContextId);
     this.root.httpCallResponse = null;
     return o.trap ? { delivered: true, trapped: o.trap } : { delivered: true };
   }
@@ -1046,13 +1054,19 @@ export class ProxyWasmSimulator implements StreamHost {
   currentContextId(): number {
     const f = this.frames[this.frames.length - 1];
     if (!f) return 0;
-    if (f.effective !== null && this.contextAlive(f.effective)) return f.effective;
+    if (f.effective !== null && this.contextExists(f.effective)) return f.effective;
     return f.contextId;
   }
 
   /** @internal */
   currentFrame(): Frame | undefined {
     return this.frames[this.frames.length - 1];
+  }
+
+  /** @internal A context Envoy knows: the live root, or a stream not yet destroyed (created or not). */
+  contextExists(id: number): boolean {
+    if (id === this.rootContextId) return this.root.alive;
+    return this.streams.has(id);
   }
 
   /** @internal */

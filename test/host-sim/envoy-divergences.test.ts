@@ -2,7 +2,8 @@
 // can observe. Each names the Envoy (source/extensions/common/wasm/context.cc unless said) or
 // proxy-wasm-cpp-host function whose behaviour it pins.
 import { describe, expect, it } from "vitest";
-import { WasmResult } from "../../src-host-sim/index.js";
+import { ProxyWasmSimulator, WasmResult } from "../../src-host-sim/index.js";
+import { op, WasmBuilder } from "./wasm-builder.js";
 import { GET, result, results, started, type Script } from "./scripted.js";
 
 const NOT_FOUND = String(WasmResult.NotFound);
@@ -176,5 +177,94 @@ describe("a VM that fails while other streams are paused (no reply until their n
     a.sendRequestBody("x");
     expect(a.requestDecision).toBe("failed");
     expect(a.localResponse?.status).toBe(503);
+  });
+});
+
+describe("smaller host-call details", () => {
+  it("get_header_map_size on call-response maps is BadArgument (Envoy's getMap has no case for them); absent call-response trailers are a null map (BadArgument)", async () => {
+    const sim = await started({
+      request_headers: "http_call backend :method=GET,:path=/,:authority=b 1000; return 1",
+      http_call_response: ["map_size 6", "map_size 7", "get_value 6 :status", "get_value 7 grpc-status"],
+    });
+    sim.newHttpStream().sendRequestHeaders(GET);
+    sim.httpCalls.last()!.respond({ status: 200 });
+    const BAD = String(WasmResult.BadArgument);
+    expect(results(sim, "map_size")).toEqual([BAD, BAD]);
+    expect(result(sim, "get_value 6 :status")).toBe("0 200");
+    expect(result(sim, "get_value 7 grpc-status")).toBe(BAD);
+  });
+
+  it("set_property stores \"wasm.\" + the raw path; get_property looks up the first segment only (Context::setProperty / findValue)", async () => {
+    const sim = await started({ request_headers: ["set_property one v1", "set_property two/deep v2", "get_property one", "get_property two/deep", "get_property two"] });
+    sim.newHttpStream().sendRequestHeaders(GET);
+    expect(result(sim, "get_property one")).toBe("0 v1 (size 2)");
+    expect(result(sim, "get_property two/deep")).toBe(NOT_FOUND);
+    expect(result(sim, "get_property two")).toBe(NOT_FOUND);
+  });
+
+  it("close_stream of a network stream type is an Ok no-op on an HTTP context (Context::closeStream)", async () => {
+    const sim = await started({ request_headers: ["close 2", "close 3", "return 0"] });
+    const r = await sim.request({ headers: GET });
+    expect(results(sim, "close")).toEqual(["0", "0"]);
+    expect(r.decision).toBe("continued");
+    expect(r.stream.status).not.toBe("reset");
+  });
+
+  it("http_call with a body sets content-length to the body's size over the module's own (Context::httpCall)", async () => {
+    const sim = await started({ request_headers: "http_call backend :method=POST,:path=/x,:authority=b,content-length=99 250 payload" });
+    sim.newHttpStream().sendRequestHeaders(GET);
+    const call = sim.httpCalls.last()!;
+    expect(call.headers.filter(([k]) => k === "content-length")).toEqual([["content-length", "7"]]);
+  });
+
+  it("proxy_done is accepted from a stream context while the root is pending done (WasmBase::done)", async () => {
+    const sim = await started({ done: "return 0", request_headers: "done" });
+    expect(sim.shutdown().pendingDone).toBe(true);
+    // A request still reaching the module after on_done (an in-flight stream) may finish the root.
+    const s = sim.newHttpStream();
+    s.sendRequestHeaders(GET);
+    expect(result(sim, "done")).toBe("0");
+    expect(sim.trace.vmCalls("proxy_on_delete").map((e) => e.contextId)).toContain(1);
+  });
+
+  it("set_effective_context accepts a stream whose on_context_create has not run yet (the context exists in Envoy)", async () => {
+    const sim = await started({ tick: ["effective 3", "effective 9"] });
+    sim.newHttpStream(); // id 2, never sent anything
+    sim.newHttpStream(); // id 3
+    sim.tick();
+    expect(results(sim, "effective")).toEqual(["0", String(WasmResult.BadArgument)]);
+  });
+
+  it("WASI: poll_oneoff answers 0 events with success, path_open NOENT, fd_prestat_dir_name NOSYS (cpp-host exports.cc)", async () => {
+    const b = new WasmBuilder();
+    const poll = b.import("wasi_snapshot_preview1", "poll_oneoff", ["i32", "i32", "i32", "i32"]);
+    const open = b.import("wasi_snapshot_preview1", "path_open", ["i32", "i32", "i32", "i32", "i32", "i64", "i64", "i32", "i32"]);
+    const dir = b.import("wasi_snapshot_preview1", "fd_prestat_dir_name", ["i32", "i32", "i32"]);
+    // Imports Go and Rust runtimes bring in link now.
+    b.import("wasi_snapshot_preview1", "sock_accept", ["i32", "i32", "i32"]);
+    b.import("wasi_snapshot_preview1", "fd_tell", ["i32", "i32"]);
+    b.withBasics();
+    const i64 = [0x42, 0x00];
+    const storeAt = (addr: number, call: number[]) => [...op.i32(addr), ...call, 0x36, 2, 0]; // i32.store
+    // on_vm_start stores each errno at 0, 4, 8; the poll's event count (pre-set to 7) lands at 12.
+    b.func(["i32", "i32"], ["i32"], [
+      ...op.store(12, 7),
+      ...storeAt(0, [...op.i32(0), ...op.i32(0), ...op.i32(0), ...op.i32(12), ...op.call(poll)]),
+      ...storeAt(4, [...op.i32(3), ...op.i32(0), ...op.i32(0), ...op.i32(0), ...op.i32(0), ...i64, ...i64, ...op.i32(0), ...op.i32(16), ...op.call(open)]),
+      ...storeAt(8, [...op.i32(3), ...op.i32(0), ...op.i32(0), ...op.call(dir)]),
+      ...op.i32(1),
+    ], "proxy_on_vm_start");
+    const sim = await ProxyWasmSimulator.create(b.build());
+    sim.start();
+    const view = new DataView((sim.exports["memory"] as WebAssembly.Memory).buffer);
+    expect([view.getUint32(0, true), view.getUint32(4, true), view.getUint32(8, true), view.getUint32(12, true)]).toEqual([0, 44, 52, 0]);
+  });
+});
+
+describe("log level", () => {
+  it("defaults to Envoy's wasm logger level, info: trace and debug lines are dropped", async () => {
+    const sim = await started({ tick: ["log 0 t", "log 1 d", "log 2 i"] });
+    sim.tick();
+    expect(sim.logs.filter((l) => !l.message.startsWith("> ")).map((l) => [l.level, l.message])).toEqual([[2, "i"]]);
   });
 });

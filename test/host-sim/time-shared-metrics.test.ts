@@ -94,13 +94,15 @@ describe("metrics", () => {
         "metric_define 0 requests", "metric_define 0 requests", "metric_define 1 inflight", "metric_define 2 latency", "metric_define 3 bad",
         "metric_inc 4 2", "metric_inc 8 1", "metric_inc 4 0", "metric_inc 4 -1", "metric_get 4",
         "metric_inc 5 5", "metric_inc 5 -2", "metric_get 5", "metric_record 5 42", "metric_get 5",
-        "metric_record 6 17", "metric_inc 6 1", "metric_get 6", "metric_get 99", "metric_inc 99 1",
+        "metric_record 6 17", "metric_inc 6 1", "metric_get 6", "metric_get 99", "metric_inc 99 1", "metric_get 96", "metric_inc 96 1",
       ],
     });
     sim.tick();
     expect(results(sim, "metric_define")).toEqual(["0 4", "0 8", "0 5", "0 6", String(WasmResult.BadArgument)]);
-    expect(results(sim, "metric_inc")).toEqual(["0", "0", "2", "2", "0", "0", "2", "1"]);
-    expect(results(sim, "metric_get")).toEqual(["0 3", "0 3", "0 42", String(WasmResult.BadArgument), String(WasmResult.NotFound)]);
+    // The id's low two bits pick the type before the lookup (Context::incrementMetric / getMetric):
+    // 99 is type 3 → BadArgument; 96 is an undefined counter → NotFound.
+    expect(results(sim, "metric_inc")).toEqual(["0", "0", "2", "2", "0", "0", "2", "2", "1"]);
+    expect(results(sim, "metric_get")).toEqual(["0 3", "0 3", "0 42", String(WasmResult.BadArgument), String(WasmResult.BadArgument), String(WasmResult.NotFound)]);
     expect(sim.metrics.value("requests")).toBe(3);
     expect(sim.metrics.get("latency")?.samples).toEqual([17n]);
   });
