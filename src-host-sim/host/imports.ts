@@ -433,6 +433,8 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
       else if (k === "content-length" && contentLength < 0) contentLength = i;
     }
     if (!hasPath || !hasMethod || !hasAuthority) return WasmResult.BadArgument;
+    // The AsyncClient could not start the request (it failed inline): no token, no callback.
+    if (sim.clusters?.[cluster] === "undispatchable") return WasmResult.InternalFailure;
     if (body.length > 0) {
       // Context::httpCall sets content-length to the body's size, over any the module sent.
       const value = String(body.length);
@@ -445,6 +447,7 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
     sim.nextHttpCallToken += HTTP_CALL_TOKEN_STEP;
     const token = sim.nextHttpCallToken >>> 0;
     const call = new HttpCall(token, cluster, headers, body, trailers, timeout >>> 0, cur(), sim.rootContextId, sim.delivery);
+    call.dispatchedMs = sim.clock.nowMs();
     mem.writeU32(tokenPtr, token);
     sim.registerHttpCall(call);
     return WasmResult.Ok;

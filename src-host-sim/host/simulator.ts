@@ -23,6 +23,7 @@ import {
   type ClusterBehavior,
   type HttpCallResponseInit,
   type TrapInfo,
+  CALL_RESPONSE_BUFFER_LIMIT,
 } from "./http-calls.js";
 import { buildImports, EXPECTED_EXPORTS, HostCallFatal, type ImportTable } from "./imports.js";
 import { MetricIds, MetricsStore } from "./metrics.js";
@@ -95,6 +96,8 @@ export interface SimulatorOptions {
    * on_delete; its failure fails start() (default false).
    */
   simulateCanary?: boolean;
+  /** the router's x-envoy-upstream-service-time on call-out answers (default false) */
+  routerHeadersOnCallResponses?: boolean;
 }
 
 /** What the canary VM did (sim.canary, after start() with simulateCanary). */
@@ -275,6 +278,7 @@ export class ProxyWasmSimulator implements StreamHost {
   /** @internal */ readonly metricIds: MetricIds;
   /** @internal */ readonly globalProperties: Map<string, PropertyValue>;
   /** @internal */ readonly clusters?: Record<string, ClusterBehavior>;
+  /** @internal */ readonly routerHeadersOnCallResponses: boolean;
   /** @internal */ nextHttpCallToken = 0;
   /** @internal */ readonly afterVm: Array<() => void> = [];
   /** @internal */ callData: Uint8Array | null = null;
@@ -320,6 +324,7 @@ export class ProxyWasmSimulator implements StreamHost {
     this.globalProperties = overridesFrom(options.properties);
     this.foreignFunctions = new Map(Object.entries(options.foreignFunctions ?? {}));
     if (options.clusters !== undefined) this.clusters = options.clusters;
+    this.routerHeadersOnCallResponses = options.routerHeadersOnCallResponses ?? false;
     this.streamOptions = {
       allowOnHeadersStopIteration: options.allowOnHeadersStopIteration ?? false,
       localReplyThroughFilter: options.localReplyThroughFilter ?? true,
@@ -681,9 +686,10 @@ export class ProxyWasmSimulator implements StreamHost {
     }
   }
 
-  private answerFromHandler(call: HttpCall, r: HttpCallResponseInit | "fail"): void {
+  private answerFromHandler(call: HttpCall, r: HttpCallResponseInit | "fail" | "connect-failure"): void {
     if (!call.pending) return;
     if (r === "fail") call.fail("reset");
+    else if (r === "connect-failure") call.connectFailure();
     else call.respond(r);
   }
 
@@ -731,6 +737,14 @@ export class ProxyWasmSimulator implements StreamHost {
     // The answer's headers as HeaderMap.from reads them, less any :status of their own.
     if (r.headers) headers.addInput(r.headers, ":status");
     const body = typeof r.body === "string" ? this.encodeCallBody(r.body) : r.body ?? new Uint8Array(0);
+    if (body.length > CALL_RESPONSE_BUFFER_LIMIT) {
+      // The AsyncClient's buffer limit: the call fails instead (ExceedResponseBufferLimit).
+      return this.runHttpCallResponse(call, null, "exceeded response buffer limit");
+    }
+    if (this.routerHeadersOnCallResponses && !headers.has("x-envoy-upstream-service-time")) {
+      // The router adds the upstream's time to the answer (whole ms on the virtual clock).
+      headers.add("x-envoy-upstream-service-time", String(Math.floor(this.clock.nowMs() - call.dispatchedMs)));
+    }
     const trailers = r.trailers === undefined ? null : HeaderMap.from(r.trailers, INLINE_RESPONSE_TRAILERS);
     // Context::onHttpCallSuccess never writes the status: a code 11 left by an earlier failure stays.
     this.root.httpCallResponse = { headers, body, trailers };
@@ -1092,7 +1106,7 @@ function canaryOptions(options: SimulatorOptions): SimulatorOptions {
   delete o.strict;
   delete o.onLog;
   if (options.clusters !== undefined) {
-    o.clusters = Object.fromEntries(Object.keys(options.clusters).map((name) => [name, "manual" as const]));
+    o.clusters = Object.fromEntries(Object.entries(options.clusters).map(([name, b]) => [name, b === "undispatchable" ? b : ("manual" as const)]));
   }
   return o;
 }

@@ -758,7 +758,9 @@ export class HttpStream {
 
   private deliverLocalReply(reply: LocalResponse): void {
     // What goes on the wire: a gRPC local reply carries its body in grpc-message, not as data.
-    const lr = reply.grpc ? { ...reply, body: EMPTY } : reply;
+    // A reply to a HEAD request keeps its headers (content-length included) and drops the body
+    // (Utility::sendLocalReply's is_head_request).
+    const lr = reply.grpc || this.req.headers?.get(":method") === "HEAD" ? { ...reply, body: EMPTY } : reply;
     // DownstreamFilterManager::sendLocalReply: only a reply before any response headers reached
     // the filter manager goes through the encoder filters; once the response is held (the
     // upstream's headers exist) it is sent directly (sendDirectLocalReply).

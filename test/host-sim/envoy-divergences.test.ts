@@ -268,3 +268,45 @@ describe("log level", () => {
     expect(sim.logs.filter((l) => !l.message.startsWith("> ")).map((l) => [l.level, l.message])).toEqual([[2, "i"]]);
   });
 });
+
+describe("call-out and local-reply conditions Envoy produces (opt-in cluster behaviours and options)", () => {
+  const CALL = "http_call backend :method=GET,:path=/,:authority=b 1000; return 1";
+  it("a backend that is down answers a successful 503 with the router's body, not a failure callback", async () => {
+    const sim = await started({ request_headers: CALL, http_call_response: ["status", "get_buffer 4 0 200"] }, { clusters: { backend: () => "connect-failure" as const } });
+    sim.newHttpStream().sendRequestHeaders(GET);
+    await sim.idle();
+    expect(sim.trace.vmCalls("proxy_on_http_call_response")[0]!.args[2]).toBeGreaterThan(0); // a response, with headers
+    expect(result(sim, "status")).toBe("0 0 ");
+    expect(result(sim, "get_buffer 4")).toBe("0 [upstream connect error or disconnect/reset before headers. reset reason: connection failure] ptr set");
+  });
+
+  it("an undispatchable call-out is InternalFailure with no callback (Context::httpCall)", async () => {
+    const sim = await started({ request_headers: "http_call backend :method=GET,:path=/,:authority=b 1000" }, { clusters: { backend: "undispatchable" } });
+    sim.newHttpStream().sendRequestHeaders(GET);
+    expect(result(sim, "http_call")).toBe(`${WasmResult.InternalFailure} 0`);
+    expect(sim.httpCalls.count).toBe(0);
+  });
+
+  it("an answer over the AsyncClient's 32 MiB buffer fails the call", async () => {
+    const sim = await started({ request_headers: CALL, http_call_response: "status" });
+    sim.newHttpStream().sendRequestHeaders(GET);
+    sim.httpCalls.last()!.respond({ status: 200, body: new Uint8Array(32 * 1024 * 1024 + 1) });
+    expect(sim.trace.vmCalls("proxy_on_http_call_response")[0]!.args.slice(2)).toEqual([0, 0, 0]);
+    expect(result(sim, "status")).toBe("0 11 reset");
+  });
+
+  it("routerHeadersOnCallResponses adds x-envoy-upstream-service-time to call-out answers", async () => {
+    const sim = await started({ request_headers: CALL, http_call_response: "get_value 6 x-envoy-upstream-service-time" }, { routerHeadersOnCallResponses: true });
+    sim.newHttpStream().sendRequestHeaders(GET);
+    sim.advanceTime(12);
+    sim.httpCalls.last()!.respond({ status: 200 });
+    expect(result(sim, "get_value 6 x-envoy-upstream-service-time")).toBe("0 12");
+  });
+
+  it("a local reply to a HEAD request keeps content-length and sends no body (Utility::sendLocalReply)", async () => {
+    const sim = await started({ request_headers: "local_reply 403 denied forbidden -" });
+    const r = await sim.request({ headers: [[":method", "HEAD"], [":path", "/"], [":authority", "a"]] });
+    expect(r.downstream!.headers).toContainEqual(["content-length", "9"]);
+    expect(r.downstream!.body).toHaveLength(0);
+  });
+});
