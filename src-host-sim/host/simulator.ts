@@ -69,6 +69,12 @@ export interface SimulatorOptions {
   metrics?: MetricsStore;
   /** add :scheme, x-forwarded-proto and x-request-id to requests, as the HTTP connection manager does */
   envoyHeaderDefaults?: boolean;
+  /**
+   * the connection manager's request header limits (max_request_headers_kb, default 60; and
+   * max_headers_count, default 100): a request over either is answered 431 by the codec before
+   * any filter runs. Off by default; true uses Envoy's defaults.
+   */
+  requestHeaderLimits?: boolean | { maxKb?: number; maxCount?: number };
   /** end-of-stream order: "envoy" (on_log → on_done → on_delete, default) or "spec" */
   lifecycleOrder?: LifecycleOrder;
   /** Envoy ≥ 1.35 allow_on_headers_stop_iteration: keep StopIteration (1) from headers callbacks */
@@ -217,6 +223,12 @@ const LEVEL_NAMES: Record<LogLevelName, LogLevel> = {
   critical: LogLevel.Critical,
 };
 
+function headerLimits(o: SimulatorOptions["requestHeaderLimits"]): { maxBytes: number; maxCount: number } | null {
+  if (o === undefined || o === false) return null;
+  const c = o === true ? {} : o;
+  return { maxBytes: (c.maxKb ?? 60) * 1024, maxCount: c.maxCount ?? 100 };
+}
+
 function toLevel(l: LogLevel | LogLevelName | undefined, dflt: LogLevel): LogLevel {
   if (l === undefined) return dflt;
   return typeof l === "string" ? LEVEL_NAMES[l] : l;
@@ -331,6 +343,7 @@ export class ProxyWasmSimulator implements StreamHost {
       lifecycleOrder: options.lifecycleOrder ?? "envoy",
       failOpen: options.failurePolicy === "fail-open",
       envoyHeaderDefaults: options.envoyHeaderDefaults ?? false,
+      requestHeaderLimits: headerLimits(options.requestHeaderLimits),
     };
     this.root = {
       id: this.rootContextId,

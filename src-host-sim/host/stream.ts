@@ -92,6 +92,7 @@ export interface StreamHost {
     lifecycleOrder: LifecycleOrder;
     failOpen: boolean;
     envoyHeaderDefaults: boolean;
+    requestHeaderLimits: { maxBytes: number; maxCount: number } | null;
   };
   vmFailed(): boolean;
   /** the plugin rejected its configuration on this worker: Envoy installs no filter (no context) */
@@ -268,6 +269,13 @@ export class HttpStream {
     }
     this.req.headers = map;
     this.req.endSeen = opts.endOfStream ?? true;
+    const limits = this.host.streamOptions.requestHeaderLimits;
+    if (limits && (map.size > limits.maxCount || map.byteSize > limits.maxBytes)) {
+      // The codec refuses the request before the filter chain exists (no context is created).
+      this.bypassed = true;
+      this.deliverLocalReply(this.toLocalResponse({ status: 431, details: "http1.headers_too_large", body: EMPTY, additional: [], grpcStatus: null }, false));
+      return notCalled(null);
+    }
     return this.host.entry(() => {
       if (this.host.filterBypassed && !this.created) {
         // PluginConfig::createContext found no usable root context (the configuration was

@@ -310,3 +310,15 @@ describe("call-out and local-reply conditions Envoy produces (opt-in cluster beh
     expect(r.downstream!.body).toHaveLength(0);
   });
 });
+
+describe("request header limits (opt-in: max_request_headers_kb / max_headers_count)", () => {
+  it("a request over the count or size limit gets 431 from the codec; the filter never sees it", async () => {
+    const sim = await started({ request_headers: "log 2 seen" }, { requestHeaderLimits: { maxCount: 5, maxKb: 1 } });
+    const many = await sim.request({ headers: [...GET, ["a", "1"], ["b", "2"], ["c", "3"]] });
+    const big = await sim.request({ headers: [...GET, ["x-big", "y".repeat(1100)]] });
+    const ok = await sim.request({ headers: [...GET, ["a", "1"]] });
+    expect([many.localResponse?.status, big.localResponse?.status, ok.decision]).toEqual([431, 431, "continued"]);
+    expect(sim.trace.vmCalls("proxy_on_request_headers")).toHaveLength(1);
+    expect(sim.trace.vmCalls("proxy_on_context_create").filter((e) => e.contextId !== 1)).toHaveLength(1);
+  });
+});
