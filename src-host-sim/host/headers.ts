@@ -94,11 +94,37 @@ export class HeaderMap {
     if (Array.isArray(input)) {
       const pairs = input as ReadonlyArray<readonly [string, HeaderValue]>;
       for (let i = 0; i < pairs.length; i++) this.addInputPair(pairs[i]![0], pairs[i]![1], skip);
-      return;
+    } else {
+      for (const [k, v] of Object.entries(input as Record<string, HeaderValue | readonly HeaderValue[]>)) {
+        if (Array.isArray(v)) for (const x of v as HeaderValue[]) this.addInputPair(k, x, skip);
+        else this.addInputPair(k, v as HeaderValue, skip);
+      }
     }
-    for (const [k, v] of Object.entries(input as Record<string, HeaderValue | readonly HeaderValue[]>)) {
-      if (Array.isArray(v)) for (const x of v as HeaderValue[]) this.addInputPair(k, x, skip);
-      else this.addInputPair(k, v as HeaderValue, skip);
+    if (this.inline.size > 0) this.joinInlineDuplicates();
+  }
+
+  /**
+   * joinInlineDuplicates: the codec's joining of a client's repeated inline headers, done once
+   * after the map is built (a request rarely repeats a key, so no set lookup per header).
+   */
+  private joinInlineDuplicates(): void {
+    const entries = this.entries;
+    for (let i = 0; i < entries.length; i++) {
+      const k = entries[i]![0];
+      for (let j = entries.length - 1; j > i; j--) {
+        if (entries[j]![0] !== k || !this.inline.has(k)) continue;
+        // Later values join the first one in order: walk forward from i.
+        let joined = entries[i]![1];
+        for (let m = i + 1; m < entries.length; m++) {
+          if (entries[m]![0] === k) {
+            joined = appendValue(joined, entries[m]![1]);
+            this.removeAt(m);
+            m--;
+          }
+        }
+        entries[i] = [k, joined];
+        break;
+      }
     }
   }
 
@@ -111,7 +137,7 @@ export class HeaderMap {
     // joins a second one into it as Envoy's codec does.
     if (key === ":authority" && !this.inline.has(":authority") && this.getRaw(":authority") !== undefined) return;
     // Raw bytes are copied: the test may reuse its array after sending it.
-    this.add(key, typeof v === "string" ? v : v.slice());
+    this.append(key.toLowerCase(), typeof v === "string" ? v : v.slice());
   }
 
   static fromPairs(pairs: ReadonlyArray<readonly [string, HeaderValue]>, inline?: ReadonlySet<string>): HeaderMap {
@@ -197,6 +223,11 @@ export class HeaderMap {
         }
       }
     }
+    this.append(k, value);
+  }
+
+  /** append adds an entry (pseudo-headers kept first) without joining. */
+  private append(k: string, value: HeaderValue): void {
     if (k.charCodeAt(0) === 0x3a /* ':' */) {
       if (this.pseudoCount === this.entries.length) this.entries.push([k, value]);
       else this.entries.splice(this.pseudoCount, 0, [k, value]);
