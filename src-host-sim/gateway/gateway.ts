@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BackendSimulator, type Clock, systemClock } from "../backend/index.js";
-import { type HttpStream, type LogLevelName, type LogRecord, ProxyWasmSimulator, SimulatorLoadError, VirtualClock } from "../index.js";
+import { GuestWatchdogError, type HttpStream, type LogLevelName, type LogRecord, ProxyWasmSimulator, SimulatorLoadError, VirtualClock } from "../index.js";
 import { SeedError, seedFromFile } from "../seed/seed.js";
 import { SystemSimulator } from "../system/index.js";
 import { clusterHandler, parseClusterUrl } from "./clusters.js";
@@ -207,7 +207,9 @@ export class Gateway {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("error", () => res.destroy());
     req.on("end", () => {
-      this.exchange(req, res, Buffer.concat(chunks)).catch(() => {
+      this.exchange(req, res, Buffer.concat(chunks)).catch((e: unknown) => {
+        // A module call that never returned was stopped: say so once, the VM is failed from now on.
+        if (e instanceof GuestWatchdogError) process.stderr.write(`${e.message}\n`);
         if (!res.headersSent) {
           res.writeHead(500, { "content-type": "text/plain" });
           res.end("gateway error\n");
