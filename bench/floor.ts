@@ -50,7 +50,7 @@ const RESPONSE: Array<[string, string]> = [[":status", "200"], ["content-length"
 export async function runFloorBenchmark(cycles = 100_000, wasmPath?: string): Promise<FloorResult> {
   // Envoy's default logger level is info: the SDK's per-call debug lines are dropped, and the
   // trace is off, so the host keeps no per-request state.
-  const sim = await ProxyWasmSimulator.create(wasmPath ?? (await noopModulePath()), { rootId: "floor", logLevel: LogLevel.Info, trace: false });
+  const sim = await ProxyWasmSimulator.create(wasmPath ?? (await noopModulePath()), { rootId: "floor", logLevel: LogLevel.Info, trace: false, watchdog: false });
   const start = sim.start();
   if (!start.ok) throw new Error(`noop module failed to start: ${JSON.stringify(start)}`);
   let pagesAfter1000 = sim.memoryPages;

@@ -13,7 +13,7 @@
 //   const s = sim.newHttpStream({ metadata: { "envoy.filters.http.jwt_authn": {...} } });
 //   s.sendRequestHeaders([[":method", "GET"], [":path", "/?user_key=k"], [":authority", "a"]]);
 //   sim.httpCalls.pending()[0].respond({ status: 200 });   // or await sim.idle() with handlers
-//   await s.whenRequestDecided();                 // "continued" | "local-reply" | "reset" | "failed"
+//   await s.whenRequestDecided();                 // "continued" | "local-reply" | "reset" | "failed" | "stalled"
 //   s.localResponse; s.forwardedUpstream; s.sentDownstream; s.complete();
 //
 // Defaults: request headers end the stream unless { endOfStream: false }; response headers do not
@@ -60,7 +60,9 @@ export {
   type TrapInfo,
 } from "./host/http-calls.js";
 export { HeaderMap, type HeaderInput, type HeaderValue, type RawHeaderPair, headerValueText } from "./host/headers.js";
-export { VirtualClock, DEFAULT_EPOCH_MS } from "./host/clock.js";
+export { VirtualClock, DEFAULT_EPOCH_MS, DEFAULT_READ_STEP_NS } from "./host/clock.js";
+export { GuestWatchdogError, DEFAULT_WATCHDOG_LIMIT_MS, type WatchdogOptions } from "./host/watchdog.js";
+export { instrumentForWatchdog } from "./abi/wasm-instrument.js";
 export { SharedDataStore } from "./host/shared-data.js";
 export { MetricsStore, type MetricStat } from "./host/metrics.js";
 export { HostTrace, type TraceEvent, type TraceKind } from "./host/trace.js";

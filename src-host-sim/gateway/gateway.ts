@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BackendSimulator, type Clock, systemClock } from "../backend/index.js";
-import { type HttpStream, type LogLevelName, type LogRecord, ProxyWasmSimulator, SimulatorLoadError, VirtualClock } from "../index.js";
+import { GuestWatchdogError, type HttpStream, type LogLevelName, type LogRecord, ProxyWasmSimulator, SimulatorLoadError, VirtualClock } from "../index.js";
 import { SeedError, seedFromFile } from "../seed/seed.js";
 import { SystemSimulator } from "../system/index.js";
 import { clusterHandler, parseClusterUrl } from "./clusters.js";
@@ -298,7 +298,9 @@ export class Gateway {
     log.path = target.path;
     const declared = declaredBodyLength(req);
     if (declared !== null && declared > this.maxRequestBody) return refuse(REFUSE.bodyTooLarge());
-    this.exchange(req, res, target, log, refuse).catch(() => {
+    this.exchange(req, res, target, log, refuse).catch((e: unknown) => {
+      // A module call that never returned was stopped: say so once, the VM is failed from now on.
+      if (e instanceof GuestWatchdogError) process.stderr.write(`${e.message}\n`);
       log.reply = "gateway error";
       if (!res.headersSent) {
         res.writeHead(500, { "content-type": "text/plain" });
@@ -344,11 +346,12 @@ export class Gateway {
       refuse(REFUSE.bodyTooLarge());
       return;
     }
-    if (decision === "stuck") {
+    if (decision === "stuck" || decision === "stalled") {
+      // Envoy would hold a request stalled on a failed VM until one of its timeouts.
       stream.reset();
       log.reply = "gateway filter_timeout";
       res.writeHead(504, { "content-type": "text/plain" });
-      res.end("the filter did not decide within 60 s\n");
+      res.end(decision === "stuck" ? "the filter did not decide within 60 s\n" : "the Wasm VM failed while this request was paused on it; Envoy holds such a request until a timeout\n");
       return;
     }
     if (decision === "reset") {

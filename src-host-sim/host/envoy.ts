@@ -40,7 +40,7 @@
 
 import { FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, GrpcStatus } from "../abi/enums.js";
 import type { HeaderPair } from "../abi/pairs.js";
-import { HeaderMap } from "./headers.js";
+import { HeaderMap, INLINE_RESPONSE_HEADERS } from "./headers.js";
 
 /**
  * Headers callback result (cpp-host convertVmCallResultToFilterHeadersStatus, §4.1):
@@ -87,12 +87,16 @@ export function localReplyGrpcStatus(raw: number): number | null {
  * one — content-type text/plain when the body is non-empty.
  */
 export function localReplyHeaders(status: number, additional: ReadonlyArray<HeaderPair>, bodyLength: number): HeaderMap {
-  const h = new HeaderMap();
+  const h = new HeaderMap(INLINE_RESPONSE_HEADERS);
   h.add(":status", String(status));
   for (const [k, v] of additional) h.add(k.toLowerCase(), v);
   if (bodyLength > 0) {
     h.replace("content-length", String(bodyLength));
     if (!h.has("content-type")) h.add("content-type", "text/plain");
+  } else {
+    // Utility::encodeLocalReply: an empty body drops whatever length and type the module set.
+    h.remove("content-length");
+    h.remove("content-type");
   }
   return h;
 }
@@ -126,19 +130,22 @@ export function isGrpcRequest(requestHeaders: HeaderMap | null): boolean {
 /**
  * The local reply to a gRPC request is trailers-only (§4.5): :status 200, content-type
  * application/grpc, grpc-status (given, or mapped from the HTTP status) and grpc-message (the body,
- * percent-encoded as Envoy does: bytes outside 0x20..0x7e and '%').
+ * percent-encoded as Envoy does: bytes below 0x20, from 0x7e (~) up, and '%').
  */
 export function grpcLocalReplyHeaders(httpStatus: number, grpcStatus: number | null, body: Uint8Array, additional: ReadonlyArray<HeaderPair>): HeaderMap {
-  const h = new HeaderMap();
+  const h = new HeaderMap(INLINE_RESPONSE_HEADERS);
   h.add(":status", "200");
   for (const [k, v] of additional) h.add(k.toLowerCase(), v);
   h.replace("content-type", "application/grpc");
-  h.add("grpc-status", String(grpcStatus ?? httpToGrpcStatus(httpStatus)));
+  // Utility::encodeLocalReply: a grpc-status the module added is kept; a content-length dropped.
+  if (!h.has("grpc-status")) h.add("grpc-status", String(grpcStatus ?? httpToGrpcStatus(httpStatus)));
   if (body.length > 0) {
+    // PercentEncoding::encode: bytes below ' ', from '~' up, and '%'.
     let msg = "";
-    for (const b of body) msg += b < 0x20 || b > 0x7e || b === 0x25 ? `%${b.toString(16).toUpperCase().padStart(2, "0")}` : String.fromCharCode(b);
-    h.add("grpc-message", msg);
+    for (const b of body) msg += b < 0x20 || b >= 0x7e || b === 0x25 ? `%${b.toString(16).toUpperCase().padStart(2, "0")}` : String.fromCharCode(b);
+    h.replace("grpc-message", msg);
   }
+  h.remove("content-length");
   return h;
 }
 

@@ -27,8 +27,29 @@ export interface HttpCallRequest {
   timeoutMs: number;
 }
 
-export type ClusterHandler = (req: HttpCallRequest) => Promise<HttpCallResponseInit | "fail"> | HttpCallResponseInit | "fail";
-export type ClusterBehavior = "manual" | ClusterHandler;
+/**
+ * What a cluster handler answers: a response; "fail" = the call fails (failure callback, status 11
+ * "reset"); "connect-failure" = the upstream cannot be reached, which Envoy's AsyncClient delivers
+ * as a *successful* 503 (connectFailureResponse).
+ */
+export type ClusterHandler = (
+  req: HttpCallRequest,
+) => Promise<HttpCallResponseInit | "fail" | "connect-failure"> | HttpCallResponseInit | "fail" | "connect-failure";
+/**
+ * "manual": calls stay pending until the test answers them; "undispatchable": the call cannot be
+ * started (AsyncClient failed inline), so proxy_http_call returns InternalFailure and no callback
+ * ever comes; a function answers asynchronously.
+ */
+export type ClusterBehavior = "manual" | "undispatchable" | ClusterHandler;
+
+/** Envoy's router reply when a call-out's upstream refuses or resets the connection before headers. */
+export const CONNECT_FAILURE_BODY = "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+/** Envoy's AsyncClient buffers at most this much of a call-out answer; more fails the call. */
+export const CALL_RESPONSE_BUFFER_LIMIT = 32 * 1024 * 1024;
+
+export function connectFailureResponse(): HttpCallResponseInit {
+  return { status: 503, headers: [["content-length", String(CONNECT_FAILURE_BODY.length)], ["content-type", "text/plain"]], body: CONNECT_FAILURE_BODY };
+}
 
 export type HttpCallState = "pending" | "responded" | "failed" | "timed-out";
 
@@ -55,6 +76,8 @@ export interface HttpCallDelivery {
 }
 
 export class HttpCall implements HttpCallRequest {
+  /** virtual time the module dispatched the call (for the router's service-time header) */
+  dispatchedMs = 0;
   state: HttpCallState = "pending";
   /** the response delivered to the module (timeouts included), once answered */
   response?: HttpCallResponseInit;
@@ -112,6 +135,11 @@ export class HttpCall implements HttpCallRequest {
   /** fail delivers (root, token, 0, 0, 0); proxy_get_status then gives 11 "reset". */
   fail(reason = "reset"): CallbackResult {
     return this.delivery.fail(this, reason);
+  }
+
+  /** connectFailure: the backend is down, as Envoy delivers it: a successful 503 (not a failure). */
+  connectFailure(): CallbackResult {
+    return this.delivery.respond(this, connectFailureResponse());
   }
 }
 

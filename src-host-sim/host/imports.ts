@@ -4,7 +4,7 @@
 // `wasi_unstable` and `wasi_snapshot_preview1`. `env.abort` is NOT provided (Envoy does not).
 
 import { BufferType, LogLevel, MapType, StreamType, WasiErrno, WasmResult, type AbiVersion } from "../abi/enums.js";
-import { decodePropertyPath, splitPropertyPath } from "../abi/property-path.js";
+import { splitPropertyPath } from "../abi/property-path.js";
 import type { FuncSig, ValType } from "../abi/wasm-binary.js";
 import { CLOSE_STREAM_DETAILS, HTTP_CALL_TOKEN_STEP, INITIALIZE_ALLOWED, localReplyGrpcStatus, MALLOC_ALLOWED, sanitizeDetails } from "./envoy.js";
 import type { HeaderMap, HeaderValue } from "./headers.js";
@@ -65,6 +65,7 @@ export function EXPECTED_EXPORTS(abi: AbiVersion): Record<string, FuncSig> {
 }
 
 const UTF8_DECODER = new TextDecoder();
+const EMPTY_BODY = new Uint8Array(0);
 
 export function buildImports(sim: ProxyWasmSimulator): ImportTable {
   const mem = sim.memory;
@@ -94,6 +95,7 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
           throw new HostCallFatal(`restricted_callback: ${module}.${name} called from ${sim.phase}`);
         }
       }
+      sim.watchdog?.recordHostCall(name);
       const ev = sim.trace.enabled
         ? sim.trace.record({ kind: "host-call", name, contextId: cur(), args: [a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11].slice(0, arity) as Array<number | bigint>, depth: Math.max(0, sim.frames.length - 1) })
         : undefined;
@@ -124,6 +126,7 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
       // Readable only during the root's on_http_call_response, from any effective context.
       const r = sim.root.httpCallResponse;
       if (!r || write) return null;
+      // An answer without trailers has a null trailer map in Envoy.
       return type === MapType.HttpCallResponseHeaders ? r.headers : r.trailers;
     }
     if (type > MapType.HttpResponseTrailers) return null;
@@ -153,7 +156,9 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
         return sim.root.httpCallResponse ? sim.root.httpCallResponse.body : null;
       case BufferType.HttpRequestBody:
       case BufferType.HttpResponseBody:
-        return curStream()?.getBuffer(type) ?? null;
+        // Envoy's Context::getBuffer always answers a body buffer, empty when there is no body
+        // now (outside body callbacks, on a root context): reads are Ok with size 0.
+        return curStream()?.getBuffer(type) ?? EMPTY_BODY;
       case BufferType.CallData:
         return sim.callData;
       default:
@@ -185,7 +190,7 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
   });
 
   def("proxy_get_current_time_nanoseconds", "i:i", (ptr: number) =>
-    mem.writeU64(ptr, sim.clock.nowNs()) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess,
+    mem.writeU64(ptr, sim.clock.readRealtimeNs()) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess,
   );
 
   def("proxy_set_tick_period_milliseconds", "i:i", (ms: number) => {
@@ -196,13 +201,16 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
 
   def("proxy_set_effective_context", "i:i", (id: number) => {
     const frame = sim.currentFrame();
-    if (!frame || !sim.contextAlive(id >>> 0)) return WasmResult.BadArgument;
+    // Envoy registers a stream's context when the filter is created, before on_context_create
+    // runs (lazily, at its first callback): such an id is accepted too.
+    if (!frame || !sim.contextExists(id >>> 0)) return WasmResult.BadArgument;
     frame.effective = id >>> 0;
     return WasmResult.Ok;
   });
 
   def("proxy_done", ":i", () => {
-    if (cur() !== sim.rootContextId || !sim.root.pendingDone) return WasmResult.NotFound;
+    // cpp-host's WasmBase::done looks the plugin up from any of its contexts, a stream's included.
+    if (!sim.root.pendingDone) return WasmResult.NotFound;
     sim.afterVm.push(() => sim.deleteRoot());
     return WasmResult.Ok;
   });
@@ -245,7 +253,8 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
     }
     const s = curStream();
     const buf = s?.getBuffer(type) ?? null;
-    if (!s || !buf) return WasmResult.NotFound;
+    // No body behind the buffer: Envoy's Buffer::copyFrom refuses the write.
+    if (!s || !buf) return WasmResult.BadArgument;
     start >>>= 0;
     size >>>= 0;
     let next: Uint8Array;
@@ -328,8 +337,9 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
 
   def("proxy_get_header_map_size", "ii:i", (type: number, sizePtr: number) => {
     type >>>= 0;
-    if (type > MapType.HttpCallResponseTrailers) return WasmResult.BadArgument;
-    const map = type >= MapType.HttpCallResponseHeaders ? resolveMap(type, false) : resolveMap(type, true);
+    // Envoy's getMap (the mutable lookup this uses) has no case for the call-response maps.
+    if (type >= MapType.HttpCallResponseHeaders) return WasmResult.BadArgument;
+    const map = resolveMap(type, true);
     if (!map) return WasmResult.BadArgument;
     return mem.writeU32(sizePtr, map.byteSize) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
   });
@@ -375,8 +385,9 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
     type >>>= 0;
     if (type > StreamType.Upstream) return WasmResult.BadArgument;
     const s = curStream();
-    if (!s) return WasmResult.Ok;
-    if (type <= StreamType.HttpResponse) s.markCloseDetails(CLOSE_STREAM_DETAILS);
+    // Downstream/Upstream on an HTTP context: nothing to close, Ok.
+    if (!s || type > StreamType.HttpResponse) return WasmResult.Ok;
+    s.markCloseDetails(CLOSE_STREAM_DETAILS);
     sim.afterVm.push(() => s.reset());
     return WasmResult.Ok;
   };
@@ -412,19 +423,31 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
     let hasPath = false;
     let hasMethod = false;
     let hasAuthority = false;
-    let hasContentLength = false;
-    for (const h of headers) {
+    let contentLength = -1;
+    for (let i = 0; i < headers.length; i++) {
+      const h = headers[i]!;
       const k = (h[0] = h[0].toLowerCase());
       if (k === ":path") hasPath = true;
       else if (k === ":method") hasMethod = true;
       else if (k === ":authority") hasAuthority = true;
-      else if (k === "content-length") hasContentLength = true;
+      else if (k === "content-length" && contentLength < 0) contentLength = i;
     }
     if (!hasPath || !hasMethod || !hasAuthority) return WasmResult.BadArgument;
-    if (body.length > 0 && !hasContentLength) headers.push(["content-length", String(body.length)]);
+    // The AsyncClient could not start the request (it failed inline): no token, no callback.
+    if (sim.clusters?.[cluster] === "undispatchable") return WasmResult.InternalFailure;
+    if (body.length > 0) {
+      // Context::httpCall sets content-length to the body's size, over any the module sent.
+      const value = String(body.length);
+      if (contentLength < 0) headers.push(["content-length", value]);
+      else {
+        headers[contentLength] = ["content-length", value];
+        for (let i = headers.length - 1; i > contentLength; i--) if (headers[i]![0] === "content-length") headers.splice(i, 1);
+      }
+    }
     sim.nextHttpCallToken += HTTP_CALL_TOKEN_STEP;
     const token = sim.nextHttpCallToken >>> 0;
     const call = new HttpCall(token, cluster, headers, body, trailers, timeout >>> 0, cur(), sim.rootContextId, sim.delivery);
+    call.dispatchedMs = sim.clock.nowMs();
     mem.writeU32(tokenPtr, token);
     sim.registerHttpCall(call);
     return WasmResult.Ok;
@@ -455,7 +478,8 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
     if (path === null || value === null) return WasmResult.InvalidMemoryAccess;
     const s = curStream();
     if (!s) return WasmResult.NotFound; // no stream info (root context)
-    s.filterState.set(`wasm.${decodePropertyPath(path).join("\0")}`, value);
+    // Context::setProperty stores "wasm." + the path exactly as sent (NUL separators included).
+    s.filterState.set(`wasm.${UTF8_DECODER.decode(path)}`, value);
     return WasmResult.Ok;
   });
 
@@ -582,16 +606,17 @@ function wasiImports(sim: ProxyWasmSimulator, module: string, wrap: Wrap): Recor
   });
   def("fd_fdstat_set_flags", "ii:i", () => WasiErrno.Notsup);
   def("fd_prestat_get", "ii:i", () => WasiErrno.Badf);
-  def("fd_prestat_dir_name", "iii:i", () => WasiErrno.Notsup);
-  def("path_open", "iiiiiIIii:i", () => WasiErrno.Notsup);
+  def("fd_prestat_dir_name", "iii:i", () => WasiErrno.Nosys);
+  def("path_open", "iiiiiIIii:i", () => WasiErrno.Noent);
   def("args_get", "ii:i", () => WasiErrno.Success);
   def("args_sizes_get", "ii:i", (argc: number, size: number) => (mem.writeU32(argc, 0) && mem.writeU32(size, 0) ? WasiErrno.Success : WasiErrno.Fault));
   def("environ_get", "ii:i", () => WasiErrno.Success);
   def("environ_sizes_get", "ii:i", (n: number, size: number) => (mem.writeU32(n, 0) && mem.writeU32(size, 0) ? WasiErrno.Success : WasiErrno.Fault));
   def("clock_time_get", "iIi:i", (id: number, _precision: bigint, ptr: number) => {
-    // Both clocks come from the virtual clock: realtime (0) and monotonic/cputime (1..3).
+    // Both clocks come from the virtual clock: realtime (0) and monotonic/cputime (1..3); each
+    // read moves them by a small step (clock.ts).
     if (id >>> 0 > 3) return WasiErrno.Inval;
-    const ns = id === 0 ? sim.clock.nowNs() : sim.clock.monotonicNs();
+    const ns = id === 0 ? sim.clock.readRealtimeNs() : sim.clock.readMonotonicNs();
     return mem.writeU64(ptr, ns) ? WasiErrno.Success : WasiErrno.Fault;
   });
   def("clock_res_get", "ii:i", (id: number, ptr: number) => {
@@ -606,7 +631,42 @@ function wasiImports(sim: ProxyWasmSimulator, module: string, wrap: Wrap): Recor
     return mem.writeBytes(ptr, bytes) ? WasiErrno.Success : WasiErrno.Fault;
   });
   def("sched_yield", ":i", () => WasiErrno.Success);
-  def("poll_oneoff", "iiii:i", () => WasiErrno.Notsup);
+  // No event polling: zero events, success (Go's runtime needs the success).
+  def("poll_oneoff", "iiii:i", (_in: number, _out: number, _n: number, neventsPtr: number) => (mem.writeU32(neventsPtr, 0) ? WasiErrno.Success : WasiErrno.Fault));
+  // The rest of WASI preview1 as cpp-host answers it (no file system, no sockets): Go and Rust
+  // runtimes import several of these and fail to link without them.
+  const stdio = (fd: number): boolean => fd === 1 || fd === 2;
+  const okOnStdio = (fd: number): number => (stdio(fd) ? WasiErrno.Success : WasiErrno.Badf);
+  def("fd_filestat_get", "ii:i", () => WasiErrno.Badf);
+  def("path_filestat_get", "iiiii:i", () => WasiErrno.Notsup);
+  def("fd_advise", "iIIi:i", () => WasiErrno.Success);
+  def("fd_allocate", "iII:i", okOnStdio);
+  def("fd_datasync", "i:i", okOnStdio);
+  def("fd_fdstat_set_rights", "iII:i", okOnStdio);
+  def("fd_filestat_set_size", "iI:i", okOnStdio);
+  def("fd_filestat_set_times", "iIIi:i", okOnStdio);
+  def("fd_sync", "i:i", okOnStdio);
+  def("fd_pread", "iiiIi:i", () => WasiErrno.Nosys);
+  def("fd_pwrite", "iiiIi:i", (fd: number, iovs: number, n: number, _offset: bigint, nwrittenPtr: number) =>
+    stdio(fd) ? (out["fd_write"]!.impl(fd, iovs, n, nwrittenPtr) as number) : WasiErrno.Badf,
+  );
+  def("fd_readdir", "iiiIi:i", (_fd: number, _buf: number, _len: number, _cookie: bigint, usedPtr: number) => (mem.writeU32(usedPtr, 0) ? WasiErrno.Notdir : WasiErrno.Fault));
+  def("fd_renumber", "ii:i", (fd: number, to: number) => (stdio(fd) && stdio(to) ? WasiErrno.Notsup : WasiErrno.Badf));
+  def("fd_tell", "ii:i", (fd: number, ptr: number) => (!stdio(fd) ? WasiErrno.Badf : mem.writeU64(ptr, 0n) ? WasiErrno.Success : WasiErrno.Fault));
+  def("path_create_directory", "iii:i", () => WasiErrno.Notsup);
+  def("path_filestat_set_times", "iiiiIIi:i", () => WasiErrno.Notsup);
+  def("path_link", "iiiiiii:i", () => WasiErrno.Notsup);
+  def("path_readlink", "iiiiii:i", (_fd: number, _p: number, _pl: number, _b: number, _bl: number, usedPtr: number) => (mem.writeU32(usedPtr, 0) ? WasiErrno.Notsup : WasiErrno.Fault));
+  def("path_remove_directory", "iii:i", () => WasiErrno.Notsup);
+  def("path_rename", "iiiiii:i", () => WasiErrno.Notsup);
+  def("path_symlink", "iiiii:i", () => WasiErrno.Notsup);
+  def("path_unlink_file", "iii:i", () => WasiErrno.Notsup);
+  def("sock_accept", "iii:i", (_fd: number, _flags: number, fdPtr: number) => (mem.writeU32(fdPtr, 0) ? WasiErrno.Notsup : WasiErrno.Fault));
+  def("sock_recv", "iiiiii:i", (_fd: number, _d: number, _dl: number, _f: number, lenPtr: number, flagsPtr: number) =>
+    mem.writeU32(lenPtr, 0) && mem.writeBytes(flagsPtr, new Uint8Array(2)) ? WasiErrno.Notsup : WasiErrno.Fault,
+  );
+  def("sock_send", "iiiii:i", (_fd: number, _d: number, _dl: number, _f: number, lenPtr: number) => (mem.writeU32(lenPtr, 0) ? WasiErrno.Notsup : WasiErrno.Fault));
+  def("sock_shutdown", "ii:i", () => WasiErrno.Notsup);
   def("proc_exit", "i:", (code: number) => {
     // Envoy records an error and returns; the guest's following `unreachable` traps.
     sim.procExits.push({ code: code >>> 0, contextId: sim.currentContextId() });

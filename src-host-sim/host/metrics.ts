@@ -60,24 +60,26 @@ export class MetricIds {
     return { status: WasmResult.Ok, id };
   }
 
+  // Envoy's Context::incrementMetric / recordMetric / getMetric read the metric's type from the
+  // id's low two bits first, then look the id up in that type's table.
+
   increment(id: number, offset: bigint): WasmResult {
+    const type = id & 3;
+    if (type !== MetricType.Counter && type !== MetricType.Gauge) return WasmResult.BadArgument;
     const s = this.byId.get(id);
     if (!s) return WasmResult.NotFound;
-    if (s.type === MetricType.Counter) {
+    if (type === MetricType.Counter) {
       if (offset <= 0n) return WasmResult.BadArgument;
       s.value += offset;
       return WasmResult.Ok;
     }
-    if (s.type === MetricType.Gauge) {
-      s.value += offset;
-      return WasmResult.Ok;
-    }
-    return WasmResult.BadArgument;
+    s.value += offset;
+    return WasmResult.Ok;
   }
 
   record(id: number, value: bigint): WasmResult {
     const s = this.byId.get(id);
-    if (!s) return WasmResult.NotFound;
+    if (!s) return WasmResult.NotFound; // also a type-3 id: no table has it
     const v = BigInt.asUintN(64, value);
     if (s.type === MetricType.Counter) s.value += v;
     else if (s.type === MetricType.Gauge) s.value = v;
@@ -86,9 +88,10 @@ export class MetricIds {
   }
 
   get(id: number): { status: WasmResult; value: bigint } {
+    const type = id & 3;
+    if (type !== MetricType.Counter && type !== MetricType.Gauge) return { status: WasmResult.BadArgument, value: 0n };
     const s = this.byId.get(id);
     if (!s) return { status: WasmResult.NotFound, value: 0n };
-    if (s.type === MetricType.Histogram) return { status: WasmResult.BadArgument, value: 0n };
     return { status: WasmResult.Ok, value: s.value };
   }
 }

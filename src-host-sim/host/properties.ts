@@ -139,12 +139,15 @@ export function serializePropertyValue(v: PropertyValue): Uint8Array | null {
     case "timestamp":
       return u64le(v.ns, true);
     case "null":
-      return new Uint8Array(0);
+      // Envoy's serializeValue has no case for a null (e.g. a JSON null claim): default branch.
+      return null;
     case "message":
       return v.bytes;
     case "wrapper":
       return null;
     case "map": {
+      // Maps and lists go through cpp-host's pairs marshalling: an empty one is its 4-byte count.
+      if (v.entries.size === 0) return new Uint8Array(4);
       const pairs: Array<[Uint8Array, Uint8Array]> = [];
       for (const [k, x] of v.entries) {
         const sv = serializePropertyValue(x);
@@ -154,6 +157,7 @@ export function serializePropertyValue(v: PropertyValue): Uint8Array | null {
       return serializeHeaderPairs(pairs);
     }
     case "list": {
+      if (v.items.length === 0) return new Uint8Array(4);
       const pairs: Array<[Uint8Array, Uint8Array]> = [];
       for (const x of v.items) {
         const sv = serializePropertyValue(x);
@@ -184,13 +188,21 @@ export function indexProperty(v: PropertyValue, segment: string): PropertyValue 
 
 /** What a stream exposes to property lookup; null on root contexts (no stream info). */
 export interface StreamInfoSource {
+  /**
+   * The header maps property lookup sees, as Envoy's Context::findValue picks them: the map the
+   * filter currently holds (null once the filter let that phase continue), or during on_log the
+   * access log's maps (null outside the access log).
+   */
   requestHeaders(): HeaderMap | null;
   responseHeaders(): HeaderMap | null;
   responseTrailers(): HeaderMap | null;
+  /** the response status as stream info records it (once response headers exist; not gated) */
+  responseCode(): number | undefined;
   requestBodySize(): number;
   responseBodySize(): number;
   startTimeNs(): bigint;
-  durationNs(): bigint;
+  /** null until the request is complete (StreamInfo::requestComplete) */
+  durationNs(): bigint | null;
   connectionId: number;
   protocol: string;
   source: { address: string; port: number };
@@ -249,7 +261,10 @@ function requestAttributes(s: StreamInfoSource): PropertyValue {
     },
     protocol: () => str(s.protocol),
     time: () => ({ kind: "timestamp", ns: s.startTimeNs() }),
-    duration: () => ({ kind: "duration", ns: s.durationNs() }),
+    duration: () => {
+      const ns = s.durationNs();
+      return ns === null ? undefined : { kind: "duration", ns };
+    },
     size: () => int64(s.requestBodySize()),
     total_size: () => int64(s.requestBodySize() + (h()?.byteSize ?? 0)),
     headers_bytes: () => int64(h()?.byteSize ?? 0),
@@ -260,8 +275,8 @@ function responseAttributes(s: StreamInfoSource): PropertyValue {
   const h = () => s.responseHeaders();
   return fields({
     code: () => {
-      const c = h()?.get(":status");
-      return c === undefined ? undefined : int64(Number(c));
+      const c = s.responseCode();
+      return c === undefined ? undefined : int64(c);
     },
     code_details: () => optStr(s.responseCodeDetails()),
     flags: () => uint64(0),
@@ -335,10 +350,10 @@ export function resolveProperty(env: PropertyEnvironment, segments: string[]): {
   if (value === undefined) {
     let cur = topLevel(env, segments[0] ?? "");
     if (cur === undefined && env.stream) {
-      // proxy_set_property's filter-state entry (wasm.<path>): whole path first, then first segment.
-      const fs = env.stream.filterState;
-      const whole = fs.get(`wasm.${segments.join("\0")}`) ?? fs.get(`wasm.${segments[0]}`);
-      if (whole !== undefined) return { status: WasmResult.Ok, bytes: whole };
+      // proxy_set_property's filter-state entry: Context::findValue looks up "wasm." + the first
+      // segment only (a value is bytes: no deeper segment can be read from it).
+      const found = env.stream.filterState.get(`wasm.${segments[0]}`);
+      if (found !== undefined) return segments.length === 1 ? { status: WasmResult.Ok, bytes: found } : { status: WasmResult.NotFound, bytes: new Uint8Array(0) };
     }
     for (let i = 1; i < segments.length; i++) cur = cur && indexProperty(cur, segments[i]!);
     value = cur;

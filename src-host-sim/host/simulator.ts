@@ -11,9 +11,11 @@ import type { HeaderPair } from "../abi/pairs.js";
 import type { JsonValue } from "../abi/protobuf.js";
 import { readModuleSignatures, sigEquals, sigToString, type FuncSig } from "../abi/wasm-binary.js";
 import { VirtualClock } from "./clock.js";
+import { instrumentForWatchdog, pollFunction, WATCHDOG_START_EXPORT, WATCHDOG_TABLE_EXPORT } from "../abi/wasm-instrument.js";
+import { GuestWatchdog, GuestWatchdogError, type WatchdogOptions } from "./watchdog.js";
 import { HTTP_CALL_FAILURE_STATUS, HTTP_CALL_TIMEOUT_BODY, type LifecycleOrder } from "./envoy.js";
 import { encodeUtf8 } from "../abi/utf8.js";
-import { HeaderMap, type HeaderInput } from "./headers.js";
+import { HeaderMap, INLINE_RESPONSE_HEADERS, INLINE_RESPONSE_TRAILERS, type HeaderInput } from "./headers.js";
 import {
   HttpCall,
   HttpCallRegistry,
@@ -21,6 +23,7 @@ import {
   type ClusterBehavior,
   type HttpCallResponseInit,
   type TrapInfo,
+  CALL_RESPONSE_BUFFER_LIMIT,
 } from "./http-calls.js";
 import { buildImports, EXPECTED_EXPORTS, HostCallFatal, type ImportTable } from "./imports.js";
 import { MetricIds, MetricsStore } from "./metrics.js";
@@ -48,13 +51,30 @@ export interface SimulatorOptions {
    */
   clusters?: Record<string, ClusterBehavior>;
   failurePolicy?: "fail-closed" | "fail-open";
-  /** Envoy's wasm logger level: lines below it are dropped; proxy_get_log_level returns it (default trace). */
+  /** Envoy's wasm logger level: lines below it are dropped; proxy_get_log_level returns it (default info, as Envoy's wasm logger). */
   logLevel?: LogLevel | LogLevelName;
   clock?: VirtualClock;
+  /**
+   * the step each guest clock read adds when the simulator makes its own clock (VirtualClock's
+   * readStep; default 16–64 ns; { min: 0, max: 0 } freezes time within a callback)
+   */
+  clockReadStepNs?: { min: number; max: number };
+  /**
+   * stop a guest call that runs longer than limitMs (default 5000 ms) and throw a
+   * GuestWatchdogError naming the callback and its last host calls; false turns it off (then the
+   * module runs as built, without the loop polls)
+   */
+  watchdog?: WatchdogOptions | false;
   sharedData?: SharedDataStore;
   metrics?: MetricsStore;
   /** add :scheme, x-forwarded-proto and x-request-id to requests, as the HTTP connection manager does */
   envoyHeaderDefaults?: boolean;
+  /**
+   * the connection manager's request header limits (max_request_headers_kb, default 60; and
+   * max_headers_count, default 100): a request over either is answered 431 by the codec before
+   * any filter runs. Off by default; true uses Envoy's defaults.
+   */
+  requestHeaderLimits?: boolean | { maxKb?: number; maxCount?: number };
   /** end-of-stream order: "envoy" (on_log → on_done → on_delete, default) or "spec" */
   lifecycleOrder?: LifecycleOrder;
   /** Envoy ≥ 1.35 allow_on_headers_stop_iteration: keep StopIteration (1) from headers callbacks */
@@ -82,6 +102,8 @@ export interface SimulatorOptions {
    * on_delete; its failure fails start() (default false).
    */
   simulateCanary?: boolean;
+  /** the router's x-envoy-upstream-service-time on call-out answers (default false) */
+  routerHeadersOnCallResponses?: boolean;
 }
 
 /** What the canary VM did (sim.canary, after start() with simulateCanary). */
@@ -149,6 +171,12 @@ export interface StartResult {
   configureResult?: number;
   /** the canary VM failed, so the configuration was refused and the worker VM never started */
   canaryFailed?: boolean;
+  /**
+   * on_vm_start or on_configure returned 0 on this worker VM (no canary ran to refuse the
+   * configuration first): Envoy installs no filter on this worker and its requests bypass the
+   * module under any failure policy (sim.filterBypassed)
+   */
+  filterBypassed?: boolean;
 }
 
 export interface ProcExitRecord {
@@ -173,7 +201,7 @@ export interface RootState {
   alive: boolean;
   configuring: boolean;
   status: { code: number; message: string };
-  httpCallResponse: { headers: HeaderMap; body: Uint8Array; trailers: HeaderMap } | null;
+  httpCallResponse: { headers: HeaderMap; body: Uint8Array; trailers: HeaderMap | null } | null;
   tickPeriod: number;
   tickTimer: number | null;
   pendingDone: boolean;
@@ -185,8 +213,6 @@ interface Frame {
   exportName: string;
 }
 
-/** The root's status after a successful http call (proxy_get_status: 0, no message). */
-const OK_STATUS: RootState["status"] = Object.freeze({ code: 0, message: "" });
 
 const LEVEL_NAMES: Record<LogLevelName, LogLevel> = {
   trace: LogLevel.Trace,
@@ -196,6 +222,12 @@ const LEVEL_NAMES: Record<LogLevelName, LogLevel> = {
   error: LogLevel.Error,
   critical: LogLevel.Critical,
 };
+
+function headerLimits(o: SimulatorOptions["requestHeaderLimits"]): { maxBytes: number; maxCount: number } | null {
+  if (o === undefined || o === false) return null;
+  const c = o === true ? {} : o;
+  return { maxBytes: (c.maxKb ?? 60) * 1024, maxCount: c.maxCount ?? 100 };
+}
 
 function toLevel(l: LogLevel | LogLevelName | undefined, dflt: LogLevel): LogLevel {
   if (l === undefined) return dflt;
@@ -235,6 +267,16 @@ export class ProxyWasmSimulator implements StreamHost {
   readonly warnings: string[] = [];
   /** what the canary VM did; set by start() when simulateCanary is on */
   canary: CanaryReport | undefined;
+  /**
+   * The worker's plugin rejected its configuration (on_vm_start / on_configure returned 0) after
+   * no canary refused it: Envoy's PluginConfig::createContext then yields no context and requests
+   * on this worker skip the filter — with any failure policy. A hazard for an authorization
+   * filter, which tests can assert on.
+   */
+  filterBypassed = false;
+  /** the guest-call watchdog (null when turned off) and whether the module's loops poll it */
+  readonly watchdog: GuestWatchdog | null;
+  watchdogInstrumented = false;
 
   /** @internal */ readonly memory: GuestMemory;
   /** @internal */ exports: Record<string, unknown> = {};
@@ -248,6 +290,7 @@ export class ProxyWasmSimulator implements StreamHost {
   /** @internal */ readonly metricIds: MetricIds;
   /** @internal */ readonly globalProperties: Map<string, PropertyValue>;
   /** @internal */ readonly clusters?: Record<string, ClusterBehavior>;
+  /** @internal */ readonly routerHeadersOnCallResponses: boolean;
   /** @internal */ nextHttpCallToken = 0;
   /** @internal */ readonly afterVm: Array<() => void> = [];
   /** @internal */ callData: Uint8Array | null = null;
@@ -266,8 +309,8 @@ export class ProxyWasmSimulator implements StreamHost {
   private lastCallBodyText: string | null = null;
   private lastCallBodyBytes: Uint8Array = new Uint8Array(0);
   private canaryVm: ProxyWasmSimulator | undefined;
-  /** the first strict violation not yet thrown */
-  private strictError: SimulatorStrictError | null = null;
+  /** the first strict violation or watchdog stop not yet thrown */
+  private pendingError: Error | null = null;
   /** > 0 while strict errors must be kept for later (timers, posted deliveries) */
   private holdStrict = 0;
 
@@ -276,12 +319,13 @@ export class ProxyWasmSimulator implements StreamHost {
     this.rootId = options.rootId ?? "";
     this.vmId = options.vmId ?? "";
     this.pluginName = options.pluginName ?? this.rootId;
-    this.clock = options.clock ?? new VirtualClock();
+    this.clock = options.clock ?? new VirtualClock(undefined, options.clockReadStepNs);
+    this.watchdog = options.watchdog === false ? null : new GuestWatchdog(options.watchdog?.limitMs);
     this.sharedData = options.sharedData ?? new SharedDataStore();
     this.metrics = options.metrics ?? new MetricsStore();
     this.metricIds = new MetricIds(this.metrics);
     this.trace = new HostTrace(options.trace ?? true);
-    this.logLevel = toLevel(options.logLevel, LogLevel.Trace);
+    this.logLevel = toLevel(options.logLevel, LogLevel.Info);
     this.echoLevel = options.echoLogs === undefined || options.echoLogs === false ? null : toLevel(options.echoLogs, LogLevel.Info);
     this.onLog = options.onLog;
     this.keepLogs = options.keepLogs ?? true;
@@ -292,12 +336,14 @@ export class ProxyWasmSimulator implements StreamHost {
     this.globalProperties = overridesFrom(options.properties);
     this.foreignFunctions = new Map(Object.entries(options.foreignFunctions ?? {}));
     if (options.clusters !== undefined) this.clusters = options.clusters;
+    this.routerHeadersOnCallResponses = options.routerHeadersOnCallResponses ?? false;
     this.streamOptions = {
       allowOnHeadersStopIteration: options.allowOnHeadersStopIteration ?? false,
       localReplyThroughFilter: options.localReplyThroughFilter ?? true,
       lifecycleOrder: options.lifecycleOrder ?? "envoy",
       failOpen: options.failurePolicy === "fail-open",
       envoyHeaderDefaults: options.envoyHeaderDefaults ?? false,
+      requestHeaderLimits: headerLimits(options.requestHeaderLimits),
     };
     this.root = {
       id: this.rootContextId,
@@ -335,9 +381,23 @@ export class ProxyWasmSimulator implements StreamHost {
     const table = buildImports(sim);
     sim.link(sigs.imports, table);
     sim.checkExports(sigs.exports);
+    // The watchdog's loop polls (abi/wasm-instrument.ts); a module the rewriter cannot read runs
+    // as built, and only a host log says its calls cannot be stopped.
+    let code = bytes;
+    let startExport: string | null = null;
+    if (sim.watchdog) {
+      const inst = instrumentForWatchdog(bytes);
+      if (inst.instrumented) {
+        code = inst.bytes;
+        sim.watchdogInstrumented = true;
+        if (inst.hadStart) startExport = WATCHDOG_START_EXPORT;
+      } else {
+        sim.hostLog(`watchdog: the module could not be instrumented (${inst.reason}); a guest call that never returns cannot be stopped`);
+      }
+    }
     let module: WebAssembly.Module;
     try {
-      module = await WebAssembly.compile(bytes as BufferSource);
+      module = await WebAssembly.compile(code as BufferSource);
     } catch (e) {
       throw new SimulatorLoadError(`Failed to load Wasm code: ${(e as Error).message}`, FailState.UnableToCreateVm);
     }
@@ -352,6 +412,15 @@ export class ProxyWasmSimulator implements StreamHost {
     sim.phase = "instantiate";
     try {
       instance = await WebAssembly.instantiate(module, importObject);
+      if (sim.watchdog && sim.watchdogInstrumented) {
+        const wd = sim.watchdog;
+        (instance.exports[WATCHDOG_TABLE_EXPORT] as WebAssembly.Table).set(0, pollFunction(() => wd.poll(() => sim.describeRunaway())));
+      }
+      if (startExport !== null) {
+        // The start section, moved out of instantiation so the watchdog is armed when it runs.
+        sim.watchdog?.beginCall();
+        (instance.exports[startExport] as () => void)();
+      }
     } catch (e) {
       if (e instanceof HostCallFatal) throw new SimulatorLoadError(e.message, FailState.UnableToInitializeCode);
       throw new SimulatorLoadError(`Wasm module failed to start: ${(e as Error).message}`, FailState.UnableToInitializeCode);
@@ -420,16 +489,23 @@ export class ProxyWasmSimulator implements StreamHost {
       const vmStartResult = o.called ? o.value : 1;
       if (vmStartResult === 0) {
         this.failVm(FailState.StartFailed, "Failed to start base Wasm");
-        return { ok: false, failState: FailState.StartFailed, vmStartResult };
+        this.bypassFilter();
+        return { ok: false, failState: FailState.StartFailed, vmStartResult, filterBypassed: true };
       }
       const c = this.configure();
       if (c.trapped) return { ok: false, failState: FailState.RuntimeError, trapped: c.trapped, vmStartResult };
       if (!c.ok) {
         this.failVm(FailState.ConfigureFailed, "Failed to configure base Wasm plugin");
-        return { ok: false, failState: FailState.ConfigureFailed, vmStartResult, configureResult: c.result };
+        this.bypassFilter();
+        return { ok: false, failState: FailState.ConfigureFailed, vmStartResult, configureResult: c.result, filterBypassed: true };
       }
       return { ok: true, vmStartResult, configureResult: c.result };
     });
+  }
+
+  private bypassFilter(): void {
+    this.filterBypassed = true;
+    this.hostLog("the plugin rejected its configuration on this worker: no filter is installed and requests bypass the module (with a canary, Envoy would have refused the configuration)");
   }
 
   /**
@@ -471,10 +547,18 @@ export class ProxyWasmSimulator implements StreamHost {
     }
   }
 
-  /** reconfigure: a new on_configure with a new plugin configuration (an xDS update); false = NACK. */
+  /**
+   * reconfigure: an xDS update of the plugin configuration, simplified: on_configure runs again on
+   * the running root context (Envoy creates a new root context for the new configuration and
+   * drains the old one; see docs/host-simulator.md). false = NACK: Envoy keeps the previous
+   * configuration, so buffer 7 keeps the previous bytes too.
+   */
   reconfigure(pluginConfiguration: ConfigInput): boolean {
+    const previous = this.pluginConfiguration;
     this.pluginConfiguration = configBytes(pluginConfiguration);
-    return this.entry(() => this.configure().ok);
+    const ok = this.entry(() => this.configure().ok);
+    if (!ok) this.pluginConfiguration = previous;
+    return ok;
   }
 
   private configure(): { ok: boolean; result: number; trapped?: TrapInfo } {
@@ -615,9 +699,10 @@ export class ProxyWasmSimulator implements StreamHost {
     }
   }
 
-  private answerFromHandler(call: HttpCall, r: HttpCallResponseInit | "fail"): void {
+  private answerFromHandler(call: HttpCall, r: HttpCallResponseInit | "fail" | "connect-failure"): void {
     if (!call.pending) return;
     if (r === "fail") call.fail("reset");
+    else if (r === "connect-failure") call.connectFailure();
     else call.respond(r);
   }
 
@@ -652,20 +737,31 @@ export class ProxyWasmSimulator implements StreamHost {
     if (!this.httpCallHistory) this.httpCalls.remove(call);
     if (this.vmFailed() || !this.root.alive) return { delivered: false };
     if (r === null) {
-      // Failure (reset, overflow): (root, token, 0, 0, 0) and get_status → 11 "reset".
-      this.root.status = { code: HTTP_CALL_FAILURE_STATUS.code, message: reason || HTTP_CALL_FAILURE_STATUS.message };
+      // Envoy's Context::onHttpCallFailure: (root, token, 0, 0, 0) with get_status → 11 "reset"
+      // whatever the reason; afterwards only the message is cleared, so the code stays 11.
+      void reason;
+      this.root.status = { code: HTTP_CALL_FAILURE_STATUS.code, message: HTTP_CALL_FAILURE_STATUS.message };
       const o = this.callGuest("proxy_on_http_call_response", [call.rootContextId, call.token, 0, 0, 0], call.rootContextId);
+      this.root.status = { code: this.root.status.code, message: "" };
       return o.trap ? { delivered: true, trapped: o.trap } : { delivered: true };
     }
-    const headers = new HeaderMap();
+    const headers = new HeaderMap(INLINE_RESPONSE_HEADERS);
     headers.add(":status", String(r.status));
     // The answer's headers as HeaderMap.from reads them, less any :status of their own.
     if (r.headers) headers.addInput(r.headers, ":status");
     const body = typeof r.body === "string" ? this.encodeCallBody(r.body) : r.body ?? new Uint8Array(0);
-    const trailers = HeaderMap.from(r.trailers);
-    this.root.status = OK_STATUS;
+    if (body.length > CALL_RESPONSE_BUFFER_LIMIT) {
+      // The AsyncClient's buffer limit: the call fails instead (ExceedResponseBufferLimit).
+      return this.runHttpCallResponse(call, null, "exceeded response buffer limit");
+    }
+    if (this.routerHeadersOnCallResponses && !headers.has("x-envoy-upstream-service-time")) {
+      // The router adds the upstream's time to the answer (whole ms on the virtual clock).
+      headers.add("x-envoy-upstream-service-time", String(Math.floor(this.clock.nowMs() - call.dispatchedMs)));
+    }
+    const trailers = r.trailers === undefined ? null : HeaderMap.from(r.trailers, INLINE_RESPONSE_TRAILERS);
+    // Context::onHttpCallSuccess never writes the status: a code 11 left by an earlier failure stays.
     this.root.httpCallResponse = { headers, body, trailers };
-    const o = this.callGuest("proxy_on_http_call_response", [call.rootContextId, call.token, headers.size, body.length, trailers.size], call.rootContextId);
+    const o = this.callGuest("proxy_on_http_call_response", [call.rootContextId, call.token, headers.size, body.length, trailers?.size ?? 0], call.rootContextId);
     this.root.httpCallResponse = null;
     return o.trap ? { delivered: true, trapped: o.trap } : { delivered: true };
   }
@@ -817,14 +913,14 @@ export class ProxyWasmSimulator implements StreamHost {
     } finally {
       this.entryDepth--;
     }
-    if (this.strictError !== null) this.raiseStrict();
+    if (this.pendingError !== null) this.raiseStrict();
     return r;
   }
 
   /** @internal Records a strict violation; the outermost phase method throws it once it returned. */
   strictViolation(e: SimulatorStrictError): void {
     this.hostLog(`strict: ${e.message}`);
-    if (this.strictError === null) this.strictError = e;
+    if (this.pendingError === null) this.pendingError = e;
   }
 
   /** @internal A strict-mode warning (kept in sim.warnings). */
@@ -835,9 +931,9 @@ export class ProxyWasmSimulator implements StreamHost {
 
   /** Throws the pending strict violation, unless strict errors are being held (timers, posts). */
   private raiseStrict(): void {
-    const e = this.strictError;
+    const e = this.pendingError;
     if (e === null || this.holdStrict > 0 || this.entryDepth > 0) return;
-    this.strictError = null;
+    this.pendingError = null;
     throw e;
   }
 
@@ -864,12 +960,14 @@ export class ProxyWasmSimulator implements StreamHost {
     if (typeof fn !== "function") return { called: false, value: 0, localReplySent: false };
     if (this.vmFailed()) return { called: false, value: 0, localReplySent: false };
     const depth = this.frames.length;
+    if (depth === 0) this.watchdog?.beginCall();
     // Recorded at entry (nested host calls follow it); the result is filled in on return.
     const ev = this.trace.enabled ? this.trace.record({ kind: "vm-call", name, contextId, args, depth }) : undefined;
     this.pushFrame(contextId, name);
     const procExitsBefore = this.procExits.length;
     let value = 0;
     let trap: TrapInfo | undefined;
+    let trapError: unknown;
     try {
       // Fixed-arity calls (every export takes at most 5 arguments) rather than a spread.
       let r: unknown;
@@ -894,6 +992,7 @@ export class ProxyWasmSimulator implements StreamHost {
       }
       value = typeof r === "number" ? r >>> 0 : typeof r === "bigint" ? Number(r) : 0;
     } catch (e) {
+      trapError = e;
       trap = { exportName: name, contextId, message: e instanceof Error ? e.message : String(e) };
       const exit = this.procExits[this.procExits.length - 1];
       if (this.procExits.length > procExitsBefore && exit) trap.procExitCode = exit.code;
@@ -909,12 +1008,24 @@ export class ProxyWasmSimulator implements StreamHost {
     if (this.frames.length === 0) this.stopNextIteration = false;
     if (trap) {
       this.failVm(FailState.RuntimeError, `Function: ${name} failed: ${trap.message}`);
+      if (trapError instanceof GuestWatchdogError && this.pendingError === null) this.pendingError = trapError;
       if (this.strict.failOnTrap && this.phase === "running") {
         this.strictViolation(new SimulatorStrictError("trap", `${name} trapped on context ${contextId}: ${trap.message}`, { trap, contextId }));
       }
       return { called: true, value: 0, trap, localReplySent };
     }
     return { called: true, value, localReplySent };
+  }
+
+  /** @internal What the watchdog names when it stops a call: the outermost running export. */
+  describeRunaway(): { exportName: string; contextId: number; hint?: string } {
+    const f = this.frames[0];
+    const d: { exportName: string; contextId: number; hint?: string } = f ? { exportName: f.exportName, contextId: f.contextId } : { exportName: "the start function", contextId: 0 };
+    const calls = this.watchdog?.lastHostCalls() ?? [];
+    if (this.clock.readsExhausted() && calls.some((c) => c === "proxy_get_current_time_nanoseconds" || c === "clock_time_get")) {
+      d.hint = "the guest clock reads used up the current virtual millisecond (advance the clock to move time)";
+    }
+    return d;
   }
 
   /** @internal */
@@ -924,7 +1035,11 @@ export class ProxyWasmSimulator implements StreamHost {
     this.hostLog(`Wasm VM failed ${reason}`);
     if (this.root.tickTimer !== null) this.clock.cancel(this.root.tickTimer);
     this.root.tickTimer = null;
-    for (const s of this.streams.values()) s.vmFailedWhilePending();
+    // Streams paused on the VM stay paused (no reply); marked once the failing call returned, so
+    // the stream whose own callback failed gets its fail-closed/-open outcome first.
+    this.afterVm.push(() => {
+      for (const s of this.streams.values()) s.vmFailedWhilePending();
+    });
   }
 
   /** @internal The guest allocator, run as a restricted callback with the VM context (id 0) current. */
@@ -966,13 +1081,19 @@ export class ProxyWasmSimulator implements StreamHost {
   currentContextId(): number {
     const f = this.frames[this.frames.length - 1];
     if (!f) return 0;
-    if (f.effective !== null && this.contextAlive(f.effective)) return f.effective;
+    if (f.effective !== null && this.contextExists(f.effective)) return f.effective;
     return f.contextId;
   }
 
   /** @internal */
   currentFrame(): Frame | undefined {
     return this.frames[this.frames.length - 1];
+  }
+
+  /** @internal A context Envoy knows: the live root, or a stream not yet destroyed (created or not). */
+  contextExists(id: number): boolean {
+    if (id === this.rootContextId) return this.root.alive;
+    return this.streams.has(id);
   }
 
   /** @internal */
@@ -998,7 +1119,7 @@ function canaryOptions(options: SimulatorOptions): SimulatorOptions {
   delete o.strict;
   delete o.onLog;
   if (options.clusters !== undefined) {
-    o.clusters = Object.fromEntries(Object.keys(options.clusters).map((name) => [name, "manual" as const]));
+    o.clusters = Object.fromEntries(Object.entries(options.clusters).map(([name, b]) => [name, b === "undispatchable" ? b : ("manual" as const)]));
   }
   return o;
 }

@@ -18,12 +18,17 @@ import {
   localReplyHeaders,
   type LifecycleOrder,
 } from "./envoy.js";
-import { HeaderMap, type HeaderInput, type RawHeaderPair } from "./headers.js";
+import { HeaderMap, INLINE_REQUEST_HEADERS, INLINE_RESPONSE_HEADERS, INLINE_RESPONSE_TRAILERS, type HeaderInput, type RawHeaderPair } from "./headers.js";
 import type { HttpCall, TrapInfo } from "./http-calls.js";
 import type { PropertyValue, StreamInfoSource } from "./properties.js";
 
 export type StreamStatus = "active" | "paused-request" | "paused-response" | "local-reply" | "reset" | "failed" | "done";
-export type RequestDecision = "continued" | "local-reply" | "reset" | "failed";
+/**
+ * How the filter let the request go: "stalled" = the VM failed while this request was paused on
+ * it; Envoy then sends nothing until the stream's next callback (fail-closed 503 / fail-open
+ * continue, which replaces this decision) or the connection manager's timeouts.
+ */
+export type RequestDecision = "continued" | "local-reply" | "reset" | "failed" | "stalled";
 export type BodyInput = string | Uint8Array;
 
 /** What has passed this filter in one direction: upstream (request) or downstream (response). */
@@ -87,8 +92,11 @@ export interface StreamHost {
     lifecycleOrder: LifecycleOrder;
     failOpen: boolean;
     envoyHeaderDefaults: boolean;
+    requestHeaderLimits: { maxBytes: number; maxCount: number } | null;
   };
   vmFailed(): boolean;
+  /** the plugin rejected its configuration on this worker: Envoy installs no filter (no context) */
+  readonly filterBypassed: boolean;
   entry<T>(fn: () => T): T;
   callGuest(name: string, args: Array<number | bigint>, contextId: number): GuestOutcome;
   hasExport(name: string): boolean;
@@ -255,13 +263,27 @@ export class HttpStream {
 
   sendRequestHeaders(headers: HeaderInput, opts: { endOfStream?: boolean } = {}): PhaseResult {
     if (this.req.headers) throw new Error(`stream ${this.contextId}: request headers already sent`);
-    const map = HeaderMap.from(headers);
+    const map = HeaderMap.from(headers, INLINE_REQUEST_HEADERS);
     if (this.host.streamOptions.envoyHeaderDefaults) {
       applyEnvoyRequestDefaults(map, `00000000-0000-4000-8000-${String(this.contextId).padStart(12, "0")}`);
     }
     this.req.headers = map;
     this.req.endSeen = opts.endOfStream ?? true;
+    const limits = this.host.streamOptions.requestHeaderLimits;
+    if (limits && (map.size > limits.maxCount || map.byteSize > limits.maxBytes)) {
+      // The codec refuses the request before the filter chain exists (no context is created).
+      this.bypassed = true;
+      this.deliverLocalReply(this.toLocalResponse({ status: 431, details: "http1.headers_too_large", body: EMPTY, additional: [], grpcStatus: null }, false));
+      return notCalled(null);
+    }
     return this.host.entry(() => {
+      if (this.host.filterBypassed && !this.created) {
+        // PluginConfig::createContext found no usable root context (the configuration was
+        // rejected on this worker): the filter is not in the chain, whatever the failure policy.
+        this.bypassed = true;
+        this.passHeaders(this.req);
+        return notCalled(FilterHeadersStatus.Continue);
+      }
       if (this.host.vmFailed() && !this.created) {
         // Later streams on a failed VM (§4.8): fail-open → the filter is not installed;
         // fail-closed → a null context answers 503 at decodeHeaders.
@@ -288,7 +310,7 @@ export class HttpStream {
 
   sendResponseHeaders(headers: HeaderInput, opts: { endOfStream?: boolean } = {}): PhaseResult {
     if (this.isTerminal()) return notCalled(null);
-    const map = HeaderMap.from(headers);
+    const map = HeaderMap.from(headers, INLINE_RESPONSE_HEADERS);
     this.res.headers = map;
     this.res.endSeen = opts.endOfStream ?? false;
     return this.host.entry(() => {
@@ -303,7 +325,7 @@ export class HttpStream {
   }
 
   sendResponseTrailers(trailers: HeaderInput): PhaseResult {
-    return this.sendTrailers(this.res, HeaderMap.from(trailers));
+    return this.sendTrailers(this.res, HeaderMap.from(trailers, INLINE_RESPONSE_TRAILERS));
   }
 
   /** complete ends the stream normally: on_log → on_done → on_delete (order configurable). */
@@ -406,7 +428,7 @@ export class HttpStream {
 
   /** Called by the host when the VM fails while this stream waits on it. */
   vmFailedWhilePending(): void {
-    if (!this.decision && this.req.headers) this.decide("failed");
+    if (!this.decision && this.req.headers) this.decide("stalled");
   }
 
   /** The stream is owned by the module: context created and not yet deleted. */
@@ -416,12 +438,6 @@ export class HttpStream {
 
   // ---- StreamInfoSource (properties) -------------------------------------------------------
 
-  responseTrailers_(): HeaderMap | null {
-    return this.res.trailers;
-  }
-  responseHeaders_(): HeaderMap | null {
-    return this.res.headers;
-  }
   requestBodySize(): number {
     return this.req.bodySize;
   }
@@ -431,8 +447,13 @@ export class HttpStream {
   startTimeNs(): bigint {
     return this.startNs;
   }
-  durationNs(): bigint {
-    return (this.endNs ?? this.host.nowNs()) - this.startNs;
+  durationNs(): bigint | null {
+    // Envoy answers request.duration only once the request is complete (StreamInfo::requestComplete).
+    return this.endNs === null ? null : this.endNs - this.startNs;
+  }
+  responseCode(): number | undefined {
+    const c = this.res.headers?.get(":status");
+    return c === undefined ? undefined : Number(c);
   }
   responseCodeDetails(): string | undefined {
     return this.codeDetails ?? (this.res.headers ? "via_upstream" : undefined);
@@ -644,7 +665,7 @@ export class HttpStream {
     if (d.trailersAvailable) return d.trailers;
     // Trailers can be created from the last body callback (Envoy addDecoded/EncodedTrailers).
     if (write && d.inBodyCallback && d.bodyCallbackEos) {
-      if (!d.trailers) d.trailers = new HeaderMap();
+      if (!d.trailers) d.trailers = new HeaderMap(d === this.res ? INLINE_RESPONSE_TRAILERS : undefined);
       return d.trailers;
     }
     return null;
@@ -718,7 +739,7 @@ export class HttpStream {
     );
     this.localResponse = lr;
     this.codeDetails = lr.details;
-    this.res.headers = HeaderMap.fromPairs(lr.headers);
+    this.res.headers = HeaderMap.fromPairs(lr.headers, INLINE_RESPONSE_HEADERS);
     this.res.out.headers = lr.headers;
     this.res.out.body = EMPTY;
     this.endDirection(this.res);
@@ -745,24 +766,30 @@ export class HttpStream {
 
   private deliverLocalReply(reply: LocalResponse): void {
     // What goes on the wire: a gRPC local reply carries its body in grpc-message, not as data.
-    const lr = reply.grpc ? { ...reply, body: EMPTY } : reply;
+    // A reply to a HEAD request keeps its headers (content-length included) and drops the body
+    // (Utility::sendLocalReply's is_head_request).
+    const lr = reply.grpc || this.req.headers?.get(":method") === "HEAD" ? { ...reply, body: EMPTY } : reply;
+    // DownstreamFilterManager::sendLocalReply: only a reply before any response headers reached
+    // the filter manager goes through the encoder filters; once the response is held (the
+    // upstream's headers exist) it is sent directly (sendDirectLocalReply).
+    const responseStarted = this.res.headers !== null;
     this.localResponse = reply;
     this.codeDetails = lr.details;
     this.status = "local-reply";
     this.decide("local-reply");
-    // The request never goes (further) upstream.
+    // The request never goes (further) upstream. Its maps stay readable: only Continue and
+    // continue_stream release them in Envoy.
     this.req.stopped = "none";
-    this.req.headersAvailable = this.req.bodyAvailable = this.req.trailersAvailable = false;
     this.req.ended = true;
     const res = this.res;
-    res.headers = HeaderMap.fromPairs(lr.headers);
+    res.headers = HeaderMap.fromPairs(lr.headers, INLINE_RESPONSE_HEADERS);
     res.trailers = null;
     res.held = EMPTY;
     res.stopped = "none";
     res.bodyReceived = lr.body.length > 0;
     res.bodySize = lr.body.length;
     res.endSeen = true;
-    if (this.host.streamOptions.localReplyThroughFilter && this.created && !this.host.vmFailed()) {
+    if (this.host.streamOptions.localReplyThroughFilter && !responseStarted && this.created && !this.host.vmFailed()) {
       // The reply goes through the encoder chain: this filter sees its own local reply (§4.5).
       res.endSeen = lr.body.length === 0;
       this.runHeaders(res);
@@ -832,16 +859,11 @@ export class HttpStream {
   }
 
   private decide(d: RequestDecision): void {
-    if (this.decision) return;
+    if (this.decision && this.decision !== "stalled") return;
     this.decision = d;
     const waiters = this.decisionWaiters;
     this.decisionWaiters = [];
     for (const w of waiters) w(d);
-  }
-
-  // StreamInfoSource adapters (the interface uses these names)
-  requestHeaders_(): HeaderMap | null {
-    return this.req.headers;
   }
 }
 
@@ -852,9 +874,12 @@ function notCalled(envoyStatus: number | null): PhaseResult {
 /** Adapts a stream to the property lookup interface (one adapter per stream: its fields are fixed). */
 export function streamInfo(s: HttpStream): StreamInfoSource {
   return (s.infoSource ??= {
-    requestHeaders: () => s.requestHeaders_(),
-    responseHeaders: () => s.responseHeaders_(),
-    responseTrailers: () => s.responseTrailers_(),
+    // Context::findValue: request_headers_ (released on Continue and by continue_stream) or the
+    // access log's maps; the same availability as the header-map calls.
+    requestHeaders: () => s.getMap(MapType.HttpRequestHeaders, false),
+    responseHeaders: () => s.getMap(MapType.HttpResponseHeaders, false),
+    responseTrailers: () => s.getMap(MapType.HttpResponseTrailers, false),
+    responseCode: () => s.responseCode(),
     requestBodySize: () => s.requestBodySize(),
     responseBodySize: () => s.responseBodySize(),
     startTimeNs: () => s.startTimeNs(),

@@ -86,7 +86,9 @@ describe("metrics", () => {
     const sim = await startFilter(config(), { clusters: { [BACKEND_CLUSTER]: "manual" } });
     const s = sim.newHttpStream();
     s.sendRequestHeaders(requestHeaders("GET", "/?user_key=k"), { endOfStream: true });
-    sim.advanceTime(37);
+    // Guest clock reads move time a few ns each, so the dispatch is stamped just after its virtual
+    // instant; half a millisecond more keeps the truncated round trip at 37 ms.
+    sim.advanceTime(37.5);
     sim.httpCalls.pending()[0]!.respond({ status: 200 });
     expect(await s.whenRequestDecided()).toBe("continued");
     expect(sim.metrics.get(`${P}backend.latency_ms`)!.samples).toEqual([37n]);

@@ -38,14 +38,16 @@ describe("fail-closed (default)", () => {
     expect(critical.map((l) => l.message)).toEqual([expect.stringMatching(/^scripted abort at: /)]);
   });
 
-  it("a trap in on_http_call_response decides the paused stream as failed; its next callback gets the 503", async () => {
+  it("a trap in on_http_call_response leaves the paused stream stalled (no reply); its next callback gets the 503", async () => {
     const sim = await started({ request_headers: "http_call c :method=GET,:path=/,:authority=a 0; return 1", http_call_response: "trap" });
     const s = sim.newHttpStream();
     s.sendRequestHeaders(GET, { endOfStream: false });
     const r = sim.httpCalls.last()!.respond({ status: 200 });
     expect(r.trapped?.exportName).toBe("proxy_on_http_call_response");
-    expect(await s.whenRequestDecided()).toBe("failed");
+    expect(await s.whenRequestDecided()).toBe("stalled");
+    expect(s.localResponse).toBeUndefined();
     s.sendRequestBody("x");
+    expect(s.requestDecision).toBe("failed");
     expect(s.localResponse?.status).toBe(503);
   });
 });

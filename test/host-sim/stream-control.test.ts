@@ -156,11 +156,11 @@ describe("local reply", () => {
     expect(await s.whenRequestDecided()).toBe("local-reply");
   });
 
-  it("keeps the module's own content-type and adds no content headers for an empty body; grpc -1 means none", async () => {
+  it("keeps the module's own content-type with a body, drops it with an empty body (Utility::encodeLocalReply); grpc -1 means none", async () => {
     const sim = await started({ request_headers: "local_reply 401 d - Content-Type=application/json 4294967295", "request_headers@3": "local_reply 401 d {} Content-Type=application/json" });
     const a = sim.newHttpStream();
     a.sendRequestHeaders(GET);
-    expect(a.localResponse!.headers).toEqual([[":status", "401"], ["content-type", "application/json"]]);
+    expect(a.localResponse!.headers).toEqual([[":status", "401"]]);
     expect(a.localResponse!.grpcStatus).toBeNull();
     const b = sim.newHttpStream();
     b.sendRequestHeaders(GET);
