@@ -1,6 +1,6 @@
 // JSON reader that never aborts: turns untrusted text into a generic tree with positions.
-// json-as (and every other AssemblyScript JSON library) aborts the VM on malformed input, so the
-// configuration, `json` op input (request headers) and porta answers all go through this reader.
+// AssemblyScript JSON libraries abort the VM on malformed input, so the configuration, `json` op
+// input (request headers) and porta answers all go through this reader.
 // OWNER: config (issue 4). The shape of JsonValue/JsonParseResult is shared with ops/ and
 // pipeline/: extend it, do not rename fields.
 //
