@@ -330,9 +330,9 @@ export function formatBreakdown(b: SizeBreakdown, topFiles = 12): string {
   const kib = (n: number): string => `${(n / KIB).toFixed(1)} KiB`;
   const pct = (n: number): string => `${((n / b.total) * 100).toFixed(1)} %`;
   lines.push(`Module size by source area (release build ${kib(b.total)}, target ≤ ${SCALING_TARGETS.moduleKiB} KiB ${verdict(b.total <= SCALING_TARGETS.moduleKiB * KIB)})`);
-  for (const [area, bytes, n] of b.areas) lines.push(`  ${area.padEnd(38)} ${kib(bytes).padStart(10)} ${pct(bytes).padStart(7)}  ${n} functions`);
-  lines.push(`  ${"data segments".padEnd(38)} ${kib(b.data).padStart(10)} ${pct(b.data).padStart(7)}  ${b.dataSegments} segments, ${kib(b.utf16Strings)} of them UTF-16 string literals`);
-  lines.push(`  ${"types, imports, exports, globals, …".padEnd(38)} ${kib(b.other).padStart(10)} ${pct(b.other).padStart(7)}`);
+  for (const [area, bytes, n] of b.areas) lines.push(`  ${area.padEnd(42)} ${kib(bytes).padStart(10)} ${pct(bytes).padStart(7)}  ${n} functions`);
+  lines.push(`  ${"data segments".padEnd(42)} ${kib(b.data).padStart(10)} ${pct(b.data).padStart(7)}  ${b.dataSegments} segments, ${kib(b.utf16Strings)} of them UTF-16 string literals`);
+  lines.push(`  ${"types, imports, exports, globals, …".padEnd(42)} ${kib(b.other).padStart(10)} ${pct(b.other).padStart(7)}`);
   lines.push(`  largest source files (function bodies, after inlining into their callers):`);
   for (const [file, bytes] of b.files.slice(0, topFiles)) lines.push(`    ${file.padEnd(36)} ${kib(bytes).padStart(10)}`);
   return lines.join("\n");
