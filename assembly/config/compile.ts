@@ -8,7 +8,7 @@
 import { Config, Service } from "./model";
 import { Diagnostics, indexPath, memberPath } from "./diagnostics";
 import { jsonQuote } from "../util/strings";
-import { JsonKind, JsonValue, JSON_MAX_DEPTH, parseJsonBytes } from "./json";
+import { JsonKind, JsonValue, JSON_MAX_DEPTH, materialize, parseJsonBytes } from "./json";
 import {
   arrayMember, E_EMPTY, E_MISSING, expectedGot, inNameList, objectMember, OPTIONAL, present, REQUIRED,
   stringArray, stringMember, warnUnknownMembers,
@@ -16,7 +16,7 @@ import {
 import { hasAsciiUpper } from "../util/ascii";
 import { compileBackend, compileSystem } from "./backend";
 import { beginSharedOps, compileCredentials, endSharedOps } from "./credentials";
-import { compileCleanRule, compileMappingRule } from "./mapping";
+import { beginSharedRules, compileCleanRule, compileMappingRule, endSharedRules } from "./mapping";
 import { compileGlobSet } from "../util/glob";
 import { compileServiceFeatures, compileTopFeatures, SERVICE_FEATURE_FIELDS, TOP_FEATURE_FIELDS } from "./features";
 
@@ -35,7 +35,9 @@ export function compileConfig(bytes: ArrayBuffer, diag: Diagnostics): Config | n
     diag.error("", "empty configuration");
     return null;
   }
-  const parsed = parseJsonBytes(bytes, JSON_MAX_DEPTH);
+  // Services are read one at a time (see materialize below): the whole document never exists
+  // as a tree, only its top level and the service being compiled.
+  const parsed = parseJsonBytes(bytes, JSON_MAX_DEPTH, true);
   const root = parsed.value;
   if (root == null) {
     diag.error("", "malformed JSON at line " + parsed.line.toString() + ", column " + parsed.column.toString() + ": " + parsed.error);
@@ -44,6 +46,8 @@ export function compileConfig(bytes: ArrayBuffer, diag: Diagnostics): Config | n
   // Building the JSON path of every member just to find no duplicate is most of the cost of
   // this check on a large document, so paths are only built when a duplicate exists.
   if (mayHaveDuplicateMembers(root)) reportDuplicateMembers(root, "", diag);
+  // Duplicates inside services are found as each is built; they are listed with the others.
+  let duplicatesEnd = diag.errors.length;
   if (root.kind != JsonKind.Object) {
     diag.error("", expectedGot("object", root));
     return null;
@@ -68,16 +72,23 @@ export function compileConfig(bytes: ArrayBuffer, diag: Diagnostics): Config | n
 
   const servicesNode = arrayMember(root, "services", "", REQUIRED, diag);
   beginSharedOps();
+  beginSharedRules();
   if (servicesNode != null) {
     const items = servicesNode.items;
     const firstWithId = new Map<string, i32>();
     if (items.length == 0) diag.error("services", E_EMPTY);
     for (let i = 0, n = items.length; i < n; i++) {
       const path = indexPath("services", i);
-      const item = unchecked(items[i]);
+      const item = materialize(unchecked(items[i]));
       if (item.kind != JsonKind.Object) {
         diag.error(path, expectedGot("object", item));
         continue;
+      }
+      if (mayHaveDuplicateMembers(item)) {
+        const found = new Diagnostics();
+        reportDuplicateMembers(item, path, found);
+        const errors = found.errors;
+        for (let k = 0, m = errors.length; k < m; k++) insertAt(diag.errors, duplicatesEnd++, unchecked(errors[k]));
       }
       const service = compileService(item, path, hasSystem, diag);
       // The service's JSON is no longer needed: detached, it is garbage at once instead of
@@ -92,10 +103,25 @@ export function compileConfig(bytes: ArrayBuffer, diag: Diagnostics): Config | n
         }
       }
       config.services.push(service);
+      // Each service's tree is garbage once compiled. A full collection every few services
+      // (off the request path) keeps those trees from piling up faster than the incremental
+      // collector frees them, which would otherwise set the VM's peak memory.
+      if ((i & (COLLECT_EVERY - 1)) == COLLECT_EVERY - 1) __collect();
     }
   }
   endSharedOps();
+  endSharedRules();
   return diag.errors.length == errorsBefore ? config : null;
+}
+
+/** Services compiled between two full collections (a power of two). */
+const COLLECT_EVERY: i32 = 8;
+
+/** insertAt inserts `value` before list[index] (0 ≤ index ≤ length). */
+function insertAt(list: Array<string>, index: i32, value: string): void {
+  list.push(value);
+  for (let i = list.length - 1; i > index; i--) unchecked((list[i] = list[i - 1]));
+  unchecked((list[index] = value));
 }
 
 /** Stands in for a services[] item once compiled (the document tree is this compiler's own). */

@@ -1,6 +1,6 @@
 // JSON reader that never aborts: turns untrusted text into a generic tree with positions.
-// json-as (and every other AssemblyScript JSON library) aborts the VM on malformed input, so the
-// configuration, `json` op input (request headers) and porta answers all go through this reader.
+// AssemblyScript JSON libraries abort the VM on malformed input, so the configuration, `json` op
+// input (request headers) and porta answers all go through this reader.
 // OWNER: config (issue 4). The shape of JsonValue/JsonParseResult is shared with ops/ and
 // pipeline/: extend it, do not rename fields.
 //
@@ -49,6 +49,45 @@ export class JsonValue {
   }
 }
 
+/**
+ * DeferredObject stands in for an object that was checked but not built (see parseJsonBytes'
+ * `deferServices`): it has kind Object and no members until materialize() reads it.
+ */
+@final
+export class DeferredObject extends JsonValue {
+  /** The document: UTF-8 `bytes` from `byteStart` to `byteEnd` when set, else `text`. */
+  text: string = "";
+  bytes: ArrayBuffer | null = null;
+  byteStart: i32 = 0;
+  byteEnd: i32 = 0;
+  skew: i32 = 0;
+  lineSkew: i32 = 0;
+  start: i32 = 0;
+  end: i32 = 0;
+  startLine: i32 = 1;
+  startLineStart: i32 = 0;
+  depth: i32 = 0;
+  maxDepth: i32 = JSON_MAX_DEPTH;
+}
+
+/**
+ * materialize returns the tree of a deferred object (read from its text again; that text was
+ * checked when the document was read, so this cannot fail), or the value itself.
+ */
+export function materialize(v: JsonValue): JsonValue {
+  if (!(v instanceof DeferredObject)) return v;
+  const d = changetype<DeferredObject>(v);
+  const reader = new JsonReader(d.text, d.bytes, d.byteStart, d.byteEnd, d.maxDepth - d.depth, false);
+  reader.pos = d.start;
+  reader.n = d.end;
+  reader.line = d.startLine;
+  reader.lineStart = d.startLineStart;
+  reader.skew = d.skew;
+  reader.lineSkew = d.lineSkew;
+  const tree = reader.run();
+  return tree !== null ? tree : v;
+}
+
 /** JsonParseResult: `value` on success; otherwise `error` with a 1-based line/column (column in characters). */
 export class JsonParseResult {
   value: JsonValue | null = null;
@@ -77,7 +116,7 @@ export function jsonTypeName(v: JsonValue): string {
  * parseJsonString parses an already-decoded string (e.g. a header value after base64).
  * Both reject nesting deeper than maxDepth, trailing garbage and lone surrogate escapes.
  */
-export function parseJsonBytes(bytes: ArrayBuffer, maxDepth: i32 = JSON_MAX_DEPTH): JsonParseResult {
+export function parseJsonBytes(bytes: ArrayBuffer, maxDepth: i32 = JSON_MAX_DEPTH, deferServices: bool = false): JsonParseResult {
   const n = bytes.byteLength;
   const base = changetype<usize>(bytes);
   let start = 0;
@@ -103,13 +142,18 @@ export function parseJsonBytes(bytes: ArrayBuffer, maxDepth: i32 = JSON_MAX_DEPT
     r.column = column;
     return r;
   }
-  const text = String.UTF8.decodeUnsafe(base + <usize>start, <usize>(n - start));
-  return parseJsonString(text, maxDepth);
+  // Read in place: the document is never decoded as a whole (UTF-16 would double its size).
+  return new JsonReader("", bytes, start, n, maxDepth, deferServices).parse();
 }
 
-export function parseJsonString(text: string, maxDepth: i32 = JSON_MAX_DEPTH): JsonParseResult {
-  const reader = new JsonReader(text, maxDepth);
-  return reader.parse();
+/**
+ * parseJsonString: see parseJsonBytes. With `deferServices`, the object items of a top-level
+ * "services" array are checked exactly as always (same errors, same positions) but not built:
+ * they come back as DeferredObject, and the compiler builds one service's tree at a time with
+ * materialize(). A large configuration then never holds more than one service as a tree.
+ */
+export function parseJsonString(text: string, maxDepth: i32 = JSON_MAX_DEPTH, deferServices: bool = false): JsonParseResult {
+  return new JsonReader(text, null, 0, 0, maxDepth, deferServices).parse();
 }
 
 /** firstInvalidUtf8 returns the byte offset of the first ill-formed UTF-8 sequence, or -1 (RFC 3629). */
@@ -170,6 +214,11 @@ const SHARED_NO_ITEMS = new Array<JsonValue>();
 const SHARED_NO_KEYS = new Array<string>();
 const SHARED_NO_VALUES = new Array<JsonValue>();
 
+// Stand-ins while a deferred object is checked: an open container's kind, and a number's value.
+const SKIP_OBJECT = new JsonValue();
+const SKIP_ARRAY = new JsonValue();
+const SKIP_NUMBER = new JsonValue();
+
 // Short strings (member names, methods, metric names) are shared through a direct-mapped table:
 // one string per slot, replaced on a miss. It holds at most INTERN_SLOTS short strings between
 // documents, which is all it keeps alive.
@@ -190,14 +239,32 @@ function newList<T>(): Array<T> {
   return list;
 }
 
+/** scratchBuffer: a reused buffer of at least `n` code units for strings that are only checked. */
+let scratch = new Uint16Array(64);
+function scratchBuffer(n: i32): Uint16Array {
+  if (scratch.length < n) scratch = new Uint16Array(n);
+  return scratch;
+}
+
 // Parser states of the iterative loop.
 const S_VALUE = 0; // a value is expected
 const S_AFTER_VALUE = 1; // a value was completed: `,`, a closing bracket, or the end
 const S_MEMBER = 2; // a member name is expected (after `{` or `,` in an object)
 
+/**
+ * JsonReader reads either a string (UTF-16 code units) or UTF-8 bytes in place (`wide` false);
+ * offsets are in the units of the input. Column numbers are in characters either way.
+ */
 @final
 class JsonReader {
   text: string;
+  /** The UTF-8 input (kept alive while read), or null for a string. */
+  bytes: ArrayBuffer | null;
+  byteStart: i32;
+  wide: bool;
+  /** UTF-8 input: bytes minus UTF-16 units before `pos` (for node columns), and at `lineStart`. */
+  skew: i32 = 0;
+  lineSkew: i32 = 0;
   base: usize;
   n: i32;
   pos: i32 = 0;
@@ -208,18 +275,66 @@ class JsonReader {
   errorText: string = "";
   errorPos: i32 = -1;
   tooDeep: bool = false;
+  /** The services item being checked while `skipping`. */
+  deferred: DeferredObject | null = null;
   /** Decoded string of the last readString call. */
   lastString: string = "";
+  /** Defer the object items of the top-level "services" array (see parseJsonString). */
+  deferServices: bool;
+  /** While > 0: checking a deferred object; the number of its containers still open. */
+  skipping: i32 = 0;
 
-  constructor(text: string, maxDepth: i32) {
+  constructor(text: string, bytes: ArrayBuffer | null, byteStart: i32, byteEnd: i32, maxDepth: i32, deferServices: bool) {
     this.text = text;
-    this.base = changetype<usize>(text);
-    this.n = text.length;
+    this.bytes = bytes;
+    this.byteStart = byteStart;
+    if (bytes !== null) {
+      this.wide = false;
+      this.base = changetype<usize>(bytes) + <usize>byteStart;
+      this.n = byteEnd - byteStart;
+    } else {
+      this.wide = true;
+      this.base = changetype<usize>(text);
+      this.n = text.length;
+    }
     this.maxDepth = maxDepth;
+    this.deferServices = deferServices;
+    SKIP_OBJECT.kind = JsonKind.Object;
+    SKIP_ARRAY.kind = JsonKind.Array;
+  }
+
+  /** isServicesItem: the value about to be read is an item of the top-level "services" array. */
+  isServicesItem(): bool {
+    if (this.stack.length != 2) return false;
+    const root = unchecked(this.stack[0]);
+    const list = unchecked(this.stack[1]);
+    if (root.kind != JsonKind.Object || list.kind != JsonKind.Array) return false;
+    const keys = root.keys;
+    return keys.length > 0 && unchecked(keys[keys.length - 1]) == "services";
   }
 
   @inline at(i: i32): i32 {
-    return <i32>load<u16>(this.base + (<usize>i << 1));
+    return this.wide ? <i32>load<u16>(this.base + (<usize>i << 1)) : <i32>load<u8>(this.base + <usize>i);
+  }
+
+  /** slice: the input from `start` to `end` as a string. */
+  slice(start: i32, end: i32): string {
+    if (this.wide) return this.text.substring(start, end);
+    return String.UTF8.decodeUnsafe(this.base + <usize>start, <usize>(end - start));
+  }
+
+  /** codePointAt: the character at `i` of UTF-8 input (already validated), or -1 past the end. */
+  codePointAt(i: i32): i32 {
+    const c = this.at(i);
+    if (c < 0x80) return c;
+    if (c < 0xe0) return ((c & 0x1f) << 6) | (this.at(i + 1) & 0x3f);
+    if (c < 0xf0) return ((c & 0x0f) << 12) | ((this.at(i + 1) & 0x3f) << 6) | (this.at(i + 2) & 0x3f);
+    return ((c & 0x07) << 18) | ((this.at(i + 1) & 0x3f) << 12) | ((this.at(i + 2) & 0x3f) << 6) | (this.at(i + 3) & 0x3f);
+  }
+
+  /** columnOf: the 1-based column (in UTF-16 units, as JsonValue.column) of offset `start`. */
+  @inline columnOf(start: i32): i32 {
+    return start - this.lineStart - (this.skew - this.lineSkew) + 1;
   }
 
   parse(): JsonParseResult {
@@ -249,6 +364,10 @@ class JsonReader {
     let column = 1;
     for (let i = lineStart; i < end; i++) {
       const c = this.at(i);
+      if (!this.wide) {
+        if ((c & 0xc0) != 0x80) column++; // a UTF-8 continuation byte is not a character
+        continue;
+      }
       // The low half of a surrogate pair is not a character of its own.
       if (!(c >= 0xdc00 && c <= 0xdfff && i > lineStart && (this.at(i - 1) & 0xfc00) == 0xd800)) column++;
     }
@@ -275,6 +394,7 @@ class JsonReader {
         p++;
         this.line++;
         this.lineStart = p;
+        this.lineSkew = this.skew;
       } else break;
     }
     this.pos = p;
@@ -283,7 +403,12 @@ class JsonReader {
   /** unexpected describes the character at `pos` (or the end of input) for an error. */
   unexpected(what: string): JsonValue | null {
     if (this.pos >= this.n) return this.fail(this.pos, "unexpected end of input, " + what);
-    const c = this.at(this.pos);
+    let c = this.at(this.pos);
+    if (!this.wide && c >= 0x80) {
+      // Named by its UTF-16 unit, as for a string input (the high half of a pair above U+FFFF).
+      const cp = this.codePointAt(this.pos);
+      c = cp > 0xffff ? 0xd800 + ((cp - 0x10000) >> 10) : cp;
+    }
     let shown: string;
     if (c >= 0x21 && c <= 0x7e) shown = "'" + String.fromCharCode(c) + "'";
     else {
@@ -312,7 +437,7 @@ class JsonReader {
       v.values = SHARED_NO_VALUES;
     }
     v.line = this.line;
-    v.column = start - this.lineStart + 1;
+    v.column = this.columnOf(start);
     return v;
   }
 
@@ -320,6 +445,7 @@ class JsonReader {
   attach(v: JsonValue): bool {
     const depth = this.stack.length;
     if (depth == 0) return true;
+    if (this.skipping > 0) return false;
     const top = unchecked(this.stack[depth - 1]);
     if (top.kind == JsonKind.Array) top.items.push(v);
     else top.values.push(v);
@@ -341,20 +467,45 @@ class JsonReader {
             this.tooDeep = true;
             return this.fail(start, "nesting deeper than " + this.maxDepth.toString() + " levels");
           }
-          const container = this.newValue(c == C_LBRACE ? JsonKind.Object : JsonKind.Array, start);
+          let container: JsonValue;
+          if (this.skipping > 0) {
+            container = c == C_LBRACE ? SKIP_OBJECT : SKIP_ARRAY;
+          } else if (c == C_LBRACE && this.deferServices && this.isServicesItem()) {
+            container = this.newDeferred(start);
+          } else {
+            container = this.newValue(c == C_LBRACE ? JsonKind.Object : JsonKind.Array, start);
+          }
           this.pos++;
           this.skipWhitespace();
           const closing = c == C_LBRACE ? C_RBRACE : C_RBRACKET;
           if (this.pos < this.n && this.at(this.pos) == closing) {
             this.pos++;
             v = container; // empty container, complete at once
+            if (container instanceof DeferredObject) changetype<DeferredObject>(container).end = this.pos;
           } else {
+            // A deferred object is pushed as a stand-in; its own node waits in `deferred`.
+            if (container instanceof DeferredObject) {
+              this.deferred = changetype<DeferredObject>(container);
+              container = SKIP_OBJECT;
+            }
+            if (this.skipping > 0 || this.deferred !== null) this.skipping++;
             this.stack.push(container);
             state = c == C_LBRACE ? S_MEMBER : S_VALUE;
             continue;
           }
+        } else if (this.skipping > 0) {
+          // Inside a deferred object: the same checks, nothing built.
+          if (c == C_QUOTE) {
+            if (!this.readString(false)) return null;
+          } else if (c == C_MINUS || (c >= C_0 && c <= C_9)) {
+            if (!this.readNumber(SKIP_NUMBER)) return null;
+          } else if (!(this.matchWord("true") || this.matchWord("false") || this.matchWord("null"))) {
+            return this.unexpected("expected a value");
+          }
+          state = S_AFTER_VALUE;
+          continue;
         } else if (c == C_QUOTE) {
-          if (!this.readString()) return null;
+          if (!this.readString(true)) return null;
           v = this.newValue(JsonKind.String, start);
           v.str = this.lastString;
         } else if (c == C_MINUS || (c >= C_0 && c <= C_9)) {
@@ -387,6 +538,16 @@ class JsonReader {
         } else if ((c == C_RBRACKET && top.kind == JsonKind.Array) || (c == C_RBRACE && top.kind == JsonKind.Object)) {
           this.pos++;
           this.stack.pop();
+          if (this.skipping > 0) {
+            this.skipping--;
+            if (this.skipping > 0) continue;
+            // The deferred object is complete: it takes its place in the services array.
+            const d = this.deferred!;
+            this.deferred = null;
+            d.end = this.pos;
+            if (this.attach(d)) root = d;
+            continue;
+          }
           if (this.attach(top)) root = top;
         } else {
           return this.unexpected(top.kind == JsonKind.Array ? "expected ',' or ']'" : "expected ',' or '}'");
@@ -394,9 +555,9 @@ class JsonReader {
       } else {
         // S_MEMBER: "name" ':'
         if (this.pos >= this.n || this.at(this.pos) != C_QUOTE) return this.unexpected("expected a member name (string)");
-        if (!this.readString()) return null;
+        if (!this.readString(this.skipping == 0)) return null;
         const depth = this.stack.length;
-        unchecked(this.stack[depth - 1]).keys.push(this.lastString);
+        if (this.skipping == 0) unchecked(this.stack[depth - 1]).keys.push(this.lastString);
         this.skipWhitespace();
         if (this.pos >= this.n || this.at(this.pos) != C_COLON) return this.unexpected("expected ':'");
         this.pos++;
@@ -474,10 +635,10 @@ class JsonReader {
     v.isInteger = isInteger;
     if (isInteger) {
       v.num = negative ? -acc : acc;
-    } else {
+    } else if (v !== SKIP_NUMBER) {
       // The grammar is already checked, so strtod sees a well-formed literal (it never traps;
       // huge exponents give ±Infinity or 0).
-      v.num = parseFloat(this.text.substring(start, p));
+      v.num = parseFloat(this.slice(start, p));
     }
     return true;
   }
@@ -486,7 +647,7 @@ class JsonReader {
    * readString reads a string literal at pos (which is a quote) into lastString. The first pass
    * finds the end and validates; only strings with escapes are decoded in a second pass.
    */
-  readString(): bool {
+  readString(build: bool): bool {
     const n = this.n;
     const contentStart = this.pos + 1;
     let p = contentStart;
@@ -507,6 +668,15 @@ class JsonReader {
         this.fail(p, "control character in a string (must be escaped)");
         return false;
       }
+      if (!this.wide) {
+        // UTF-8 (validated before reading): track how many more bytes than UTF-16 units.
+        if (c >= 0x80) {
+          if ((c & 0xc0) == 0x80) this.skew++;
+          else if (c >= 0xf0) this.skew--;
+        }
+        p++;
+        continue;
+      }
       if ((c & 0xf800) == 0xd800) {
         // Raw surrogates: only a well-formed pair is a character.
         if (c <= 0xdbff && p + 1 < n && (this.at(p + 1) & 0xfc00) == 0xdc00) {
@@ -519,19 +689,38 @@ class JsonReader {
       p++;
     }
     const end = p; // the closing quote
-    if (!escapes) {
-      this.lastString = end - contentStart <= INTERN_MAX_LENGTH ? this.intern(contentStart, end) : this.text.substring(contentStart, end);
+    if (!build && !escapes) {
       this.pos = end + 1;
       return true;
     }
-    // Decode escapes into a UTF-16 buffer; the output is never longer than the input.
-    const out = new Uint16Array(end - contentStart);
+    if (!escapes) {
+      this.lastString = end - contentStart <= INTERN_MAX_LENGTH ? this.intern(contentStart, end) : this.slice(contentStart, end);
+      this.pos = end + 1;
+      return true;
+    }
+    // Decode escapes into a UTF-16 buffer; the output is never longer than the input. A string
+    // that is only checked is decoded into the scratch buffer (its text is not kept).
+    const out = build ? new Uint16Array(end - contentStart) : scratchBuffer(end - contentStart);
     const outBase = out.dataStart;
     let o = 0;
     p = contentStart;
     while (p < end) {
       const c = this.at(p);
       if (c != C_BACKSLASH) {
+        if (!this.wide && c >= 0x80) {
+          // A UTF-8 sequence (validated): one or two UTF-16 units.
+          const cp = this.codePointAt(p);
+          p += c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+          if (cp > 0xffff) {
+            store<u16>(outBase + (<usize>o << 1), <u16>(0xd800 + ((cp - 0x10000) >> 10)));
+            store<u16>(outBase + (<usize>(o + 1) << 1), <u16>(0xdc00 + ((cp - 0x10000) & 0x3ff)));
+            o += 2;
+          } else {
+            store<u16>(outBase + (<usize>o << 1), <u16>cp);
+            o++;
+          }
+          continue;
+        }
         store<u16>(outBase + (<usize>o << 1), <u16>c);
         o++;
         p++;
@@ -590,9 +779,29 @@ class JsonReader {
       o++;
       p += 2;
     }
-    this.lastString = String.UTF16.decodeUnsafe(outBase, <usize>o << 1);
+    if (build) this.lastString = String.UTF16.decodeUnsafe(outBase, <usize>o << 1);
     this.pos = end + 1;
     return true;
+  }
+
+  /** newDeferred: the node of a services item whose tree is built later (materialize). */
+  newDeferred(start: i32): DeferredObject {
+    const d = new DeferredObject();
+    d.kind = JsonKind.Object;
+    d.line = this.line;
+    d.column = this.columnOf(start);
+    d.text = this.text;
+    d.bytes = this.bytes;
+    d.byteStart = this.byteStart;
+    d.byteEnd = this.byteStart + this.n;
+    d.skew = this.skew;
+    d.lineSkew = this.lineSkew;
+    d.start = start;
+    d.startLine = this.line;
+    d.startLineStart = this.lineStart;
+    d.depth = this.stack.length;
+    d.maxDepth = this.maxDepth;
+    return d;
   }
 
   /**
@@ -603,15 +812,28 @@ class JsonReader {
    */
   intern(start: i32, end: i32): string {
     const len = end - start;
-    const src = this.base + (<usize>start << 1);
     let h: u32 = 0x811c9dc5 ^ <u32>len;
-    for (let i = 0; i < len; i++) h = (h ^ <u32>load<u16>(src + (<usize>i << 1))) * 0x01000193;
+    for (let i = 0; i < len; i++) {
+      const c = <u32>this.at(start + i);
+      if (c >= 0x80 && !this.wide) return this.slice(start, end); // only ASCII bytes are shared
+      h = (h ^ c) * 0x01000193;
+    }
     const slot = <i32>((h ^ (h >> 15)) & (INTERN_SLOTS - 1));
     const known = unchecked(INTERNED[slot]);
-    if (known !== null && known.length == len && memory.compare(changetype<usize>(known), src, <usize>len << 1) == 0) return known;
-    const fresh = this.text.substring(start, end);
+    if (known !== null && known.length == len && this.equals(known, start)) return known;
+    const fresh = this.slice(start, end);
     unchecked((INTERNED[slot] = fresh));
     return fresh;
+  }
+
+  /** equals: `s` has the units of the input from `start` (s.length of them). */
+  equals(s: string, start: i32): bool {
+    const src = changetype<usize>(s);
+    if (this.wide) return memory.compare(src, this.base + (<usize>start << 1), <usize>s.length << 1) == 0;
+    for (let i = 0, n = s.length; i < n; i++) {
+      if (<i32>load<u16>(src + (<usize>i << 1)) != <i32>load<u8>(this.base + <usize>(start + i))) return false;
+    }
+    return true;
   }
 
   /** hex4 reads 4 hex digits at p (all before `end`), or returns -1. */

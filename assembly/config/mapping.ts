@@ -7,7 +7,7 @@ import {
   arrayMember, boolMember, DELTA_MAX, expectedGot, integerMember, REQUIRED, stringMember, warnUnknownMembers,
 } from "./fields";
 import { compileMethod, compileRulePattern, isHttpToken } from "./rules";
-import { compilePattern } from "../pipeline/rules";
+import { compilePattern, PathPattern } from "../pipeline/rules";
 import { asciiUpper } from "../util/ascii";
 
 const RULE_FIELDS = "method|pattern|usages|last";
@@ -33,12 +33,24 @@ export function compileCleanRule(node: JsonValue): MappingRule | null {
   for (let i = 0; i < n; i++) if (!isCleanUsage(unchecked(items[i]))) return null;
   const patternNode = node.get("pattern");
   if (patternNode == null || patternNode.kind != JsonKind.String) return null;
-  const p = compilePattern(patternNode.str);
-  const pattern = p.pattern;
-  if (pattern == null || p.error.length > 0 || p.neverMatches) return null;
+  const source = patternNode.str;
+  const upper = asciiUpper(method); // as compileMethod
+  const isLast = last != null && last.kind == JsonKind.Bool && last.bool;
+  const table = sharedRules;
+  let known: MappingRule | null = null;
+  if (table !== null && table.has(source)) known = table.get(source);
+  let pattern: PathPattern;
+  if (known !== null) {
+    if (known.method == upper && known.last == isLast && sameUsages(known.usages, items)) return known;
+    pattern = known.pattern;
+  } else {
+    const p = compilePattern(source);
+    if (p.pattern == null || p.error.length > 0 || p.neverMatches) return null;
+    pattern = p.pattern!;
+  }
 
   const rule = new MappingRule();
-  rule.method = asciiUpper(method); // as compileMethod
+  rule.method = upper;
   rule.anyMethod = rule.method == "ANY";
   rule.pattern = pattern;
   for (let i = 0; i < n; i++) {
@@ -48,8 +60,35 @@ export function compileCleanRule(node: JsonValue): MappingRule | null {
     u.delta = <i64>item.get("delta")!.num;
     rule.usages.push(u);
   }
-  if (last != null && last.kind == JsonKind.Bool) rule.last = last.bool;
+  rule.last = isLast;
+  if (table !== null && known === null) table.set(source, rule);
   return rule;
+}
+
+// Identical clean rules are compiled once per configuration and shared, and rules with the same
+// pattern text share its compiled pattern: a tenant's products often repeat the same paths and
+// metrics, and the model is immutable once compiled. The table holds one rule per pattern text
+// (the first seen) and lives for one compileConfig call (beginSharedRules/endSharedRules).
+let sharedRules: Map<string, MappingRule> | null = null;
+
+export function beginSharedRules(): void {
+  sharedRules = new Map<string, MappingRule>();
+}
+
+export function endSharedRules(): void {
+  sharedRules = null;
+}
+
+/** sameUsages: `usages` equals the (clean) usage nodes `items`, in order. */
+function sameUsages(usages: Array<Usage>, items: Array<JsonValue>): bool {
+  const n = items.length;
+  if (usages.length != n) return false;
+  for (let i = 0; i < n; i++) {
+    const u = unchecked(usages[i]);
+    const item = unchecked(items[i]);
+    if (u.name != item.get("name")!.str || u.delta != <i64>item.get("delta")!.num) return false;
+  }
+  return true;
 }
 
 /** isCleanUsage: a usage compileUsage accepts without a diagnostic (known members, non-negative delta). */

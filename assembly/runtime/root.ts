@@ -47,23 +47,42 @@ export class AuthRoot {
 
   // ---- configuration ------------------------------------------------------------------------
 
-  /** compile reads buffer 7 (size 0 or unavailable → empty) and compiles it. */
-  private compile(size: u32, diag: Diagnostics): Config | null {
+  /**
+   * readConfiguration reads buffer 7 (size 0 or unavailable → empty). It is the first allocation
+   * of a configure: a large document then lands in the block the previous one left free, before
+   * small allocations can split that block.
+   */
+  private readConfiguration(size: u32): ArrayBuffer {
     let bytes: ArrayBuffer | null = null;
     if (size > 0) bytes = getBufferBytes(BUFFER_PLUGIN_CONFIGURATION, 0, size);
-    return compileConfig(bytes === null ? new ArrayBuffer(0) : bytes, diag);
+    return bytes === null ? new ArrayBuffer(0) : bytes;
   }
 
   /** validate: proxy_validate_configuration (no logging, nothing installed). */
   validate(size: u32): bool {
+    const bytes = this.readConfiguration(size);
     const diag = new Diagnostics();
-    return this.compile(size, diag) !== null && diag.ok;
+    const accepted = compileConfig(bytes, diag) !== null && diag.ok;
+    __collect();
+    return accepted;
   }
 
-  /** configure: proxy_on_configure. Invalid → false, and the previous model stays in force. */
+  /**
+   * configure: proxy_on_configure. Invalid → false, and the previous model stays in force.
+   * A configure allocates the document's text and trees and, when accepted, replaces the model:
+   * a full collection afterwards (off the request path) frees all of it at once, so the next
+   * configure reuses that memory instead of growing it while the incremental collector catches up.
+   */
   configure(size: u32): bool {
+    const accepted = this.configureNow(size);
+    __collect();
+    return accepted;
+  }
+
+  private configureNow(size: u32): bool {
+    const bytes = this.readConfiguration(size);
     const diag = new Diagnostics();
-    const config = this.compile(size, diag);
+    const config = compileConfig(bytes, diag);
     const warnings = diag.warnings;
     for (let i = 0, n = warnings.length; i < n; i++) {
       logAt(LOG_WARN, "configuration warning: " + unchecked(warnings[i]));
