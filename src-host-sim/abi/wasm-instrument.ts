@@ -63,7 +63,8 @@ class In {
   }
 }
 
-function uleb(n: number): number[] {
+/** uleb / sleb32 / nameBytes: the LEB128 and name encodings of the wasm binary format (also used by tests that build modules). */
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -74,7 +75,7 @@ function uleb(n: number): number[] {
   return out;
 }
 
-function sleb32(n: number): number[] {
+export function sleb32(n: number): number[] {
   const out: number[] = [];
   for (;;) {
     const b = n & 0x7f;
@@ -87,7 +88,7 @@ function sleb32(n: number): number[] {
   }
 }
 
-function nameBytes(s: string): number[] {
+export function nameBytes(s: string): number[] {
   const b = [...new TextEncoder().encode(s)];
   return [...uleb(b.length), ...b];
 }

@@ -1,38 +1,10 @@
 // A tiny WebAssembly binary builder for hand-made variant modules: other ABI markers, missing or
 // mistyped imports, a start section that calls the host, a malloc that calls back. Only what the
 // link and ABI conformance tests need (i32/i64 params, a few opcodes).
+import { nameBytes as str, sleb32 as sleb, uleb } from "../../src-host-sim/abi/wasm-instrument.js";
 
 type V = "i32" | "i64";
 const VT: Record<V, number> = { i32: 0x7f, i64: 0x7e };
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-function str(s: string): number[] {
-  const b = [...new TextEncoder().encode(s)];
-  return [...uleb(b.length), ...b];
-}
 
 function section(id: number, body: number[]): number[] {
   return [id, ...uleb(body.length), ...body];
