@@ -474,9 +474,10 @@ void Driver::deliverResponse(VmRecord *vm, uint32_t token, HeaderMap headers, st
     root->status_code_ = static_cast<uint32_t>(WasmResult::BrokenConnection);
     root->status_message_ = "reset";
     root->onHttpCallResponse(token, 0, 0, 0);
-  } else {
-    root->status_code_ = static_cast<uint32_t>(WasmResult::Ok);
+    // Envoy clears only the message afterwards: the code stays for later answers.
     root->status_message_ = "";
+  } else {
+    // Envoy onHttpCallSuccess writes no status at all: a code left by an earlier failure stays.
     CallResponse response;
     response.headers = std::move(headers);
     response.body.reset(std::move(body));
