@@ -201,7 +201,7 @@ export function sourceArea(name: string): string {
   // A generic standard-library instantiation counts where its element type lives.
   if (bare.startsWith("~lib/")) return "std: strings, arrays, maps, numbers";
   if (bare.startsWith("shim/") || bare.includes("/shim/")) return "shim";
-  return "other (exports, start, compiler helpers)";
+  return "other (exports, start, compiler runtime code)";
 }
 
 export interface SizeBreakdown {
