@@ -11,7 +11,7 @@ import { AuthRoot } from "./runtime/root";
 const CONTINUE: u32 = 0;
 
 /**
- * ABI 0.2.1 (behaviour.md §1.6 allows 0.2.0 or 0.2.1): identical to the SDK's 0.2.0 for HTTP
+ * ABI 0.2.1 (docs/behaviour.md allows 0.2.0 or 0.2.1): identical to the SDK's 0.2.0 for HTTP
  * filters, plus proxy_get_log_level, which lets the request path skip building debug lines the host
  * would drop (Envoy's default wasm log level is info).
  */
@@ -28,7 +28,7 @@ export function proxy_on_context_create(context_id: u32, parent_id: u32): void {
 }
 
 export function proxy_on_vm_start(root_context_id: u32, vm_configuration_size: u32): u32 {
-  // The VM configuration is ignored (behaviour.md §1.1).
+  // The VM configuration is ignored (docs/behaviour.md).
   return 1;
 }
 

@@ -1,7 +1,7 @@
 // Public API of the Proxy-Wasm host simulator. Import from "src-host-sim/index.js".
 //
 // The simulator loads any Proxy-Wasm module (ABI 0.1.0, 0.2.0, 0.2.1) into Node's WebAssembly and
-// drives it the way Envoy does (reference/proxy-wasm-host.md; the behaviour index is at the top of
+// drives it the way Envoy does (docs/host-simulator.md; the behaviour index is at the top of
 // host/envoy.ts). Typical use:
 //
 //   const sim = await ProxyWasmSimulator.create("build/threescale_wasm_auth.wasm", {

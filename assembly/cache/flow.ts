@@ -22,7 +22,7 @@ export const STEP_ALLOW: i32 = 1;
 export const STEP_DENY: i32 = 2;
 
 // The authrep endpoints a snapshot's prefix may use, and their authorize counterparts (OIDC
-// services use the oauth_ pair, issue 10).
+// services use the oauth_ pair).
 const AUTHREP_ENDPOINTS: Array<string> = ["transactions/authrep.xml", "transactions/oauth_authrep.xml"];
 const AUTHORIZE_ENDPOINTS: Array<string> = ["transactions/authorize.xml", "transactions/oauth_authorize.xml"];
 

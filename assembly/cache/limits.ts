@@ -1,4 +1,4 @@
-// The limit headers of an authorize answer (3scale-backend.md §2.6; the cache asks for them with
+// The limit headers of an authorize answer (3scale's backend API; the cache asks for them with
 // limit_headers=1): how many more calls of this usage fit, and when the period ends. Untrusted:
 // anything but an optional "-" and 1..18 digits reads as absent.
 import { getHeaderValueBytes, MAP_HTTP_CALL_RESPONSE_HEADERS } from "../host/hostcalls";

@@ -1,4 +1,4 @@
-// The batched report (3scale-backend.md §1.2): `POST /transactions.xml`, form-encoded, one
+// The batched report (3scale's backend API): `POST /transactions.xml`, form-encoded, one
 // transaction per application, every key fully bracketed (`transactions[0][usage][hits]`).
 import { percentEncodeValue } from "../util/percent";
 import { mask } from "../util/secrets";
@@ -23,7 +23,7 @@ export class ReportTransaction {
   }
 
   /** empty: nothing to report. Only positive totals are reported: 3scale rejects a negative value
-   * asynchronously and then drops the whole batch (3scale-backend.md §1.2). */
+   * asynchronously and then drops the whole batch (3scale's backend API). */
   get empty(): bool {
     for (let i = 0, n = this.values.length; i < n; i++) if (unchecked(this.values[i]) > 0) return false;
     return true;

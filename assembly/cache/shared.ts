@@ -1,4 +1,4 @@
-// Raw host shared data with compare-and-swap (reference/proxy-wasm-host.md §3.7). Envoy keeps it per
+// Raw host shared data with compare-and-swap (docs/host-simulator.md). Envoy keeps it per
 // vm_id, process-wide, so every worker VM of one proxy sees the same entries. The SDK's wrappers
 // abort the VM on any non-Ok status; these return the status instead, and NotFound is ordinary.
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";

@@ -1,4 +1,4 @@
-// The backend, system and upstream objects (configuration.md §4-§6): upstream URLs with their
+// The backend, system and upstream objects (docs/configuration.md): upstream URLs with their
 // derived values, the system token and ttl, and the 3scale-options header built from
 // backend.extensions.
 import { BackendConfig, SystemConfig, Upstream } from "./model";
@@ -71,7 +71,7 @@ export function compileBackend(node: JsonValue, path: string, diag: Diagnostics)
 }
 
 /**
- * compileExtensions builds the 3scale-options header value (§6): `rejection_reason_header=1`
+ * compileExtensions builds the 3scale-options header value: `rejection_reason_header=1`
  * first (always sent by the module), then each configured entry once, `name` written `name=1`.
  */
 function compileExtensions(arr: JsonValue, path: string, diag: Diagnostics): string {

@@ -1,4 +1,4 @@
-// The caching and failure-mode settings of `backend` (issue 9, docs/cache.md): a documented
+// The caching and failure-mode settings of `backend` (docs/cache.md): a documented
 // extension of the v1 configuration. Defaults keep the reference behaviour (no cache, fail closed).
 
 /** What the filter does when no decision can be had from 3scale (no answer, 5xx, timeout). */

@@ -1,6 +1,6 @@
-// compileConfig: JSON bytes → validated, immutable Config (configuration.md). Every rule and
+// compileConfig: JSON bytes → validated, immutable Config (docs/configuration.md). Every rule and
 // diagnostic of the contract lives here; nothing in the document may trap the VM.
-// OWNER: config (issue 4). Keep the public API below.
+// Other areas import the public API below; keep it stable.
 //
 // The compiler never stops at the first problem: each reader reports at its JSON path and the
 // walk continues, so one rejected document lists all its problems. Only a JSON syntax error (or
@@ -127,7 +127,7 @@ function insertAt(list: Array<string>, index: i32, value: string): void {
 /** Stands in for a services[] item once compiled (the document tree is this compiler's own). */
 const COMPILED_PLACEHOLDER = new JsonValue();
 
-/** isBlank: 0 bytes or only JSON whitespace (configuration.md §1: `empty configuration`). */
+/** isBlank: 0 bytes or only JSON whitespace (docs/configuration.md: `empty configuration`). */
 function isBlank(bytes: ArrayBuffer): bool {
   const base = changetype<usize>(bytes);
   for (let i = 0, n = bytes.byteLength; i < n; i++) {
@@ -211,7 +211,7 @@ function reportDuplicateMembers(v: JsonValue, path: string, diag: Diagnostics): 
 }
 
 // ---------------------------------------------------------------------------------------------
-// services (§7)
+// services
 
 function compileService(node: JsonValue, path: string, hasSystem: bool, diag: Diagnostics): Service {
   const s = new Service();

@@ -1,4 +1,4 @@
-// The credentials object and its sources (configuration.md §8, §8.1): which lookups feed
+// The credentials object and its sources (docs/configuration.md): which lookups feed
 // user_key, app_id and app_key, each with its compiled op program.
 import { CredentialSource, Credentials, SourceKind } from "./model";
 import { Diagnostics, indexPath, memberPath } from "./diagnostics";
@@ -42,7 +42,7 @@ function compileSourceList(node: JsonValue, name: string, path: string, diag: Di
   return out;
 }
 
-/** compileSource reads one lookup query: exactly one of header, query_string, filter (§8.1). */
+/** compileSource reads one lookup query: exactly one of header, query_string, filter. */
 function compileSource(node: JsonValue, path: string, diag: Diagnostics): CredentialSource | null {
   if (node.kind != JsonKind.Object) {
     diag.error(path, expectedGot("object", node));

@@ -1,5 +1,5 @@
 // Diagnostics collects every problem found while compiling a configuration, each with its JSON
-// path (configuration.md §2), so one rejected configuration reports all its problems at once.
+// path (docs/configuration.md), so one rejected configuration reports all its problems at once.
 import { jsonQuote } from "../util/strings";
 
 // jsonQuote lives in util/strings (one linear quoter for the whole module); it stays exported

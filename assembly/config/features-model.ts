@@ -1,4 +1,4 @@
-// The compiled model of the gateway features (issue 10): per-service error responses, OIDC
+// The compiled model of the gateway features: per-service error responses, OIDC
 // services, credential stripping and upstream identity headers, plus what a system (porta) answer
 // contributes to them. Kept apart from model.ts so that model.ts only gains one field per class.
 

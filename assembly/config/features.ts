@@ -1,4 +1,4 @@
-// The gateway features of issue 10 (docs/features.md): the optional members they add to
+// The gateway features (docs/features.md): the optional members they add to
 // `backend` and to `services[]` items, and what a system (porta) answer contributes to them.
 // Every reader reports at its JSON path and keeps going, as the rest of the compiler does.
 import { BackendConfig, Config, Service } from "./model";

@@ -1,6 +1,6 @@
 // Typed member readers for configuration objects. Each reader reports its own problem (missing
 // required field, wrong type, range) at the member's JSON path and returns null / NaN, so the
-// compiler can keep going and report every problem of the document (configuration.md §1-§2).
+// compiler can keep going and report every problem of the document (docs/configuration.md).
 // `null` on a member always means "absent".
 import { JsonKind, JsonValue, jsonTypeName } from "./json";
 import { Diagnostics, memberPath } from "./diagnostics";
@@ -12,7 +12,7 @@ export const E_MISSING = "missing required field";
 export const E_EMPTY = "must not be empty";
 export const W_UNKNOWN = "unknown field";
 
-/** ±(2^53 − 1): the usage delta range (configuration.md §9), also applied to fetched rules. */
+/** ±(2^53 − 1): the usage delta range (docs/configuration.md), also applied to fetched rules. */
 export const DELTA_MAX: i64 = 9007199254740991;
 
 /** expectedGot is the type-mismatch reason: `expected string, got integer`. */

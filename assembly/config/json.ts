@@ -1,7 +1,7 @@
 // JSON reader that never aborts: turns untrusted text into a generic tree with positions.
 // AssemblyScript JSON libraries abort the VM on malformed input, so the configuration, `json` op
 // input (request headers) and porta answers all go through this reader.
-// OWNER: config (issue 4). The shape of JsonValue/JsonParseResult is shared with ops/ and
+// The shape of JsonValue/JsonParseResult is shared with ops/ and
 // pipeline/: extend it, do not rename fields.
 //
 // Design: one iterative pass over UTF-16 code units with an explicit container stack, so a deep
@@ -11,7 +11,7 @@
 
 export const enum JsonKind { Null = 0, Bool = 1, Number = 2, String = 3, Array = 4, Object = 5 }
 
-/** Nesting limit for every JSON document the module reads (configuration.md G1). */
+/** Nesting limit for every JSON document the module reads (docs/configuration.md G1). */
 export const JSON_MAX_DEPTH: i32 = 64;
 
 /**
@@ -112,7 +112,7 @@ export function jsonTypeName(v: JsonValue): string {
 
 /**
  * parseJsonBytes parses UTF-8 bytes (invalid UTF-8 is an error, never a trap). A leading UTF-8
- * byte order mark is ignored (RFC 8259 §8.1 allows it).
+ * byte order mark is ignored (RFC 8259 allows it).
  * parseJsonString parses an already-decoded string (e.g. a header value after base64).
  * Both reject nesting deeper than maxDepth, trailing garbage and lone surrogate escapes.
  */

@@ -1,4 +1,4 @@
-// Static mapping rules and their usages (configuration.md §9). The method and pattern pieces are
+// Static mapping rules and their usages (docs/configuration.md). The method and pattern pieces are
 // shared with fetched rules (rules.ts).
 import { MappingRule, Usage } from "./model";
 import { Diagnostics, indexPath, memberPath } from "./diagnostics";

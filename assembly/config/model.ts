@@ -38,9 +38,9 @@ export class BackendConfig {
   upstream: Upstream = new Upstream();
   /** The complete 3scale-options header value: "rejection_reason_header=1" + "&" + each extension. */
   optionsHeader: string = "rejection_reason_header=1";
-  /** Issue 10: ask for limit headers and return RateLimit-* to clients (backend.rate_limit_headers). */
+  /** ask for limit headers and return RateLimit-* to clients (backend.rate_limit_headers). */
   rateLimitHeaders: bool = false;
-  /** Issue 9: authorization cache, batched reports and failure mode (backend.cache, backend.failure_mode). */
+  /** authorization cache, batched reports and failure mode (backend.cache, backend.failure_mode). */
   caching: CachePolicy = new CachePolicy();
 }
 
@@ -96,7 +96,7 @@ export class Service {
   credentials: Credentials = new Credentials();
   /** Static rules, evaluated before fetched ones. */
   mappingRules: Array<MappingRule> = [];
-  /** Issue 10: error responses, authentication mode, credential stripping, identity headers. */
+  /** error responses, authentication mode, credential stripping, identity headers. */
   features: ServiceFeatures = new ServiceFeatures();
 }
 
@@ -105,7 +105,7 @@ export class Config {
   backend: BackendConfig = new BackendConfig();
   system: SystemConfig | null = null;
   services: Array<Service> = [];
-  /** Issue 10: define and update the filter's metrics (top-level `metrics`, default off). */
+  /** define and update the filter's metrics (top-level `metrics`, default off). */
   metrics: bool = false;
 }
 
@@ -117,6 +117,6 @@ export class PortaAnswer {
   rules: Array<MappingRule> = [];
   /** One warning per skipped proxy_rules element, e.g. `proxy_rules[2] skipped: invalid pattern: …`. */
   warnings: Array<string> = [];
-  /** Issue 10: backend_version and error_* of the answer. */
+  /** backend_version and error_* of the answer. */
   features: PortaFeatures = new PortaFeatures();
 }

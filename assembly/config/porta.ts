@@ -1,5 +1,5 @@
-// Reads a porta proxy-config answer (behaviour.md §8.3) into a PortaAnswer, never trapping.
-// OWNER: config (issue 4). Keep the public API below.
+// Reads a porta proxy-config answer (docs/behaviour.md) into a PortaAnswer, never trapping.
+// Other areas import the public API below; keep it stable.
 //
 // Only the fields the module uses are read (G8). A rule that cannot be used is skipped with a
 // warning, so one bad rule does not discard the others (D32); the answer as a whole fails only

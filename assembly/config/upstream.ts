@@ -1,4 +1,4 @@
-// Upstream URL rules (configuration.md §4): an absolute http/https URL, parsed by hand (no regex,
+// Upstream URL rules (docs/configuration.md): an absolute http/https URL, parsed by hand (no regex,
 // no trap) into the values every call uses: scheme, authority (default port dropped), base path
 // ending in "/", and the query.
 import { asciiLower } from "../util/ascii";

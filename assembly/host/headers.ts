@@ -1,4 +1,4 @@
-// Header pairs (proxy-wasm-host.md §3.3): reading a serialised map once into an index over the
+// Header pairs (docs/host-simulator.md): reading a serialised map once into an index over the
 // host's buffer (no string per header), and serialising our own pairs for http calls.
 import { decodeUtf8Lossy } from "../util/utf8lossy";
 

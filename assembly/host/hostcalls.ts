@@ -1,5 +1,5 @@
 // Raw host calls with explicit statuses. The SDK's checked wrappers abort the VM on any non-Ok
-// status (toolchain.md §5 #8), so every call whose status can be non-Ok goes through here.
+// status (the toolchain notes), so every call whose status can be non-Ok goes through here.
 // Buffers the host returns were allocated through the SDK's exported `malloc`, which pins them;
 // `takeReturned` unpins them so the GC owns them again (the SDK's free()).
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";

@@ -1,5 +1,5 @@
 // Logging through proxy_log. The only place the module writes log lines; never pass a secret here
-// except masked (util/secrets.ts) in a debug line (behaviour.md §9).
+// except masked (util/secrets.ts) in a debug line (docs/behaviour.md).
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";
 
 export const LOG_TRACE: i32 = 0;

@@ -1,4 +1,4 @@
-// Check ops (operations.md §3.4): S is never changed; every evaluation runs on a copy of S.
+// Check ops (docs/operations.md): S is never changed; every evaluation runs on a copy of S.
 // The list ops evaluate each element alone (not chained); assert/refute run the list as a pipeline.
 import { applyOne, copyStack, Op, OpProgram, Run, runProgram } from "./core";
 

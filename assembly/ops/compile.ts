@@ -1,4 +1,4 @@
-// Compiling `ops` arrays at configure time (configuration.md §10): each JSON operation becomes an
+// Compiling `ops` arrays at configure time (docs/configuration.md): each JSON operation becomes an
 // Op object with pre-parsed arguments (globs compiled, indexes and separators read), so a request
 // never parses anything. Every problem is reported with its JSON path; compilation goes on after
 // an error so that one pass finds them all.

@@ -1,4 +1,4 @@
-// Control ops (operations.md §3.5): they may change S.
+// Control ops (docs/operations.md): they may change S.
 import { logAt } from "../host/log";
 import { applyOne, copyStack, MAX_STACK, Op, OpProgram, Run, runProgram } from "./core";
 

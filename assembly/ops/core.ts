@@ -1,5 +1,5 @@
 // The op runtime shared by every category: the Op base class, compiled programs, the run
-// context (budget), and the one driver loop that owns the pipeline invariants (operations.md §1):
+// context (budget), and the one driver loop that owns the pipeline invariants (docs/operations.md):
 // - after every op, an empty stack is a failure;
 // - a step budget, a stack-size limit and a value-size limit bound the time and memory any
 //   input can cost. Hitting a limit aborts the whole run (it is never read as an ordinary

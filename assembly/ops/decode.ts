@@ -1,4 +1,4 @@
-// Decode ops (operations.md §3.1): pop t, push t base64-decoded. Fails on any malformed or
+// Decode ops (docs/operations.md): pop t, push t base64-decoded. Fails on any malformed or
 // non-canonical encoding and on decoded bytes that are not valid UTF-8.
 import { decodeBase64 } from "../util/base64";
 import { decodeUtf8BufferStrict } from "../util/utf8";

@@ -1,7 +1,7 @@
 // The op engine: compiles `ops` arrays at configure time and runs them on a value stack per
-// request (operations.md). Ops never see the host (except the logging ops); failures are
+// request (docs/operations.md). Ops never see the host (except the logging ops); failures are
 // ordinary results, never traps. The pieces: core.ts (driver, limits), compile.ts (JSON → ops),
-// one file per category (decode, string, stack, check, control, format), lookup.ts (§5).
+// one file per category (decode, string, stack, check, control, format), lookup.ts.
 import { JsonValue } from "../config/json";
 import { Diagnostics } from "../config/diagnostics";
 import { applyOne, OpProgram, Run, runProgram } from "./core";

@@ -1,5 +1,5 @@
-// Format ops (operations.md §3.6): pop t, parse it (JSON, or a serialised google.protobuf.Struct),
-// try the lookups in order (§5); the first that resolves wins and its strings are pushed in order.
+// Format ops (docs/operations.md): pop t, parse it (JSON, or a serialised google.protobuf.Struct),
+// try the lookups in order; the first that resolves wins and its strings are pushed in order.
 import { JSON_MAX_DEPTH, JsonValue, parseJsonString } from "../config/json";
 import { decodeStruct } from "../util/protobuf";
 import { MAX_STACK, Op, Run } from "./core";

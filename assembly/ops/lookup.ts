@@ -1,4 +1,4 @@
-// Structured lookup (operations.md §5): path phase + keys phase with the "0" single-entry rule.
+// Structured lookup (docs/operations.md): path phase + keys phase with the "0" single-entry rule.
 // Shared by the `json`/`protobuf` ops and the `filter` credential source.
 import { JsonKind, JsonValue } from "../config/json";
 
@@ -10,7 +10,7 @@ export function structuredLookup(root: JsonValue, path: Array<string>, keys: Arr
 }
 
 /**
- * walkPath runs phase 1 (§5.1) from `root` over path[from..]. The `filter` source handles
+ * walkPath runs phase 1 from `root` over path[from..]. The `filter` source handles
  * path[0] itself (the namespace, no "0" fallback) and passes from = 1. Null when a segment fails.
  */
 export function walkPath(root: JsonValue, path: Array<string>, from: i32): JsonValue | null {
@@ -37,7 +37,7 @@ export function walkPath(root: JsonValue, path: Array<string>, from: i32): JsonV
   return cur;
 }
 
-/** resolveKeys runs phase 2 (§5.2) on the phase-1 value. Null when nothing resolves or the result is empty (G6). */
+/** resolveKeys runs phase 2 on the phase-1 value. Null when nothing resolves or the result is empty (G6). */
 export function resolveKeys(v: JsonValue, keys: Array<string>): Array<string> | null {
   const nk = keys.length;
   if (nk == 0) return nonEmpty(stringOrList(v));

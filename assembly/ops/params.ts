@@ -1,4 +1,4 @@
-// Reading op parameters at configure time (configuration.md §10): type checks, ranges,
+// Reading op parameters at configure time (docs/configuration.md): type checks, ranges,
 // enumerations, unknown members. Every problem goes to Diagnostics with its JSON path; a reader
 // returns a usable default after reporting, so compilation continues and finds every problem.
 import { JsonKind, jsonTypeName, JsonValue } from "../config/json";

@@ -1,4 +1,4 @@
-// Stack ops (operations.md §3.3). Indexes follow Ruby semantics (§2): i ≥ 0 counts from the
+// Stack ops (docs/operations.md). Indexes follow Ruby semantics: i ≥ 0 counts from the
 // bottom, i < 0 from the top (-1 is the top); anything outside -len..len-1 fails.
 import { logAt } from "../host/log";
 import { mask } from "../util/secrets";

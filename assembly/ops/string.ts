@@ -1,4 +1,4 @@
-// String ops (operations.md §3.2): they work on the top value t. Checks push t back unchanged,
+// String ops (docs/operations.md): they work on the top value t. Checks push t back unchanged,
 // so they return the stack as it is.
 import { GlobSet } from "../util/glob";
 import { newString, scalarCount } from "../util/utf8";

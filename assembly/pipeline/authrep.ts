@@ -1,4 +1,4 @@
-// The authrep call (behaviour.md §6): path and headers. Every value and metric name is
+// The authrep call (docs/behaviour.md): path and headers. Every value and metric name is
 // percent-encoded; the brackets of usage[…] are sent raw. The debug form masks the secrets.
 import { BackendConfig, Upstream } from "../config/model";
 import { percentEncodeValue } from "../util/percent";

@@ -1,4 +1,4 @@
-// Credential resolution (behaviour.md §4): look up each source in order, run its ops, and take
+// Credential resolution (docs/behaviour.md): look up each source in order, run its ops, and take
 // the first source that resolves. The order user_key → app_id → app_key is fixed.
 import { CredentialSource, Credentials, SourceKind } from "../config/model";
 import { runOps } from "../ops/engine";
@@ -69,7 +69,7 @@ export function resolveSources(sources: Array<CredentialSource> | null, req: Req
   return null;
 }
 
-/** resolveCredentials applies §4.2; returns null when neither a user_key nor an app_id resolved. */
+/** resolveCredentials applies; returns null when neither a user_key nor an app_id resolved. */
 export function resolveCredentials(creds: Credentials, req: RequestView): ResolvedCredentials | null {
   const r = new ResolvedCredentials();
   const userKey = resolveSources(creds.userKey, req);

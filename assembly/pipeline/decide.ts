@@ -1,4 +1,4 @@
-// Steps 2–5 of the request pipeline (behaviour.md §2.1): service selection, credentials, mapping
+// Steps 2–5 of the request pipeline (docs/behaviour.md): service selection, credentials, mapping
 // rules and the service token, as a pure function of the snapshot and the request view. The
 // stream (runtime/stream.ts) turns the decision into host calls: a local reply or the authrep call.
 import { EffectiveService, Snapshot } from "../runtime/snapshot";

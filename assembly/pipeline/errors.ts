@@ -1,5 +1,5 @@
 // Local replies with per-service error responses (docs/features.md "Error responses"): the
-// spec's exact replies (behaviour.md §2.2) unless the service customises auth_failed,
+// spec's exact replies (docs/behaviour.md) unless the service customises auth_failed,
 // auth_missing, no_match or limits_exceeded, statically or (opted in) from system. Replies are
 // prepared once per snapshot; sending one is a single host call.
 import { sendLocalResponse } from "../host/hostcalls";

@@ -1,4 +1,4 @@
-// The request view (behaviour.md §2 step 0–1, §3, §5.1): everything the pipeline derives from the
+// The request view (docs/behaviour.md step 0–1): everything the pipeline derives from the
 // request headers, read once. Derived values are computed lazily, on first use.
 import { HeaderMap } from "../host/headers";
 import { asciiLower, asciiUpper } from "../util/ascii";
@@ -27,7 +27,7 @@ export class RequestView {
   /** `:path` as received. */
   rawPath: string = "";
   scheme: string = "https";
-  /** Normalised authority (§3). */
+  /** Normalised authority. */
   authority: string = "";
   private metadataSource: MetadataSource;
   private metadataRead: bool = false;
@@ -104,13 +104,13 @@ export class RequestView {
     this.normPath = normalizeRequestPath(pathEnd == p.length ? p : p.substring(0, pathEnd));
   }
 
-  /** path is P of §5.1: normalised, without query or fragment. */
+  /** path is P of: normalised, without query or fragment. */
   get path(): string {
     if (!this.pathDone) this.derivePath();
     return this.normPath;
   }
 
-  /** queryItems is Q of §5.1 split on "&", or null when `:path` has no "?". Split on first use. */
+  /** queryItems is Q of split on "&", or null when `:path` has no "?". Split on first use. */
   get queryItems(): Array<string> | null {
     if (!this.pathDone) this.derivePath();
     if (!this.queryDone) {
@@ -159,7 +159,7 @@ function firstListElement(v: string): string {
   return comma < 0 ? v.trim() : v.substring(0, comma).trim();
 }
 
-/** normalizeAuthority lower-cases and drops the scheme's default port (§3). */
+/** normalizeAuthority lower-cases and drops the scheme's default port. */
 export function normalizeAuthority(authority: string, scheme: string): string {
   const a = asciiLower(authority);
   if (scheme == "http" && a.endsWith(":80")) return stripPort(a, 3);

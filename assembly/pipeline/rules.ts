@@ -1,4 +1,4 @@
-// Mapping-rule patterns (behaviour.md §5.2, §5.3): compiled once at configure time into element
+// Mapping-rule patterns (docs/behaviour.md): compiled once at configure time into element
 // lists, matched per request without a regex engine. Matching backtracks like a regex, but within
 // a step budget; past it, a dynamic-programming pass decides in O(elements × length), so no
 // pattern/path pair can blow up.
@@ -283,7 +283,7 @@ export function matchQuery(pattern: PathPattern, items: Array<string> | null): b
 }
 
 // ---------------------------------------------------------------------------------------------
-// Request side (§5.1)
+// Request side
 
 function isDotSegmentAt(s: string, i: i32, n: i32): bool {
   // s[i] == '.' and it starts a segment.
@@ -303,7 +303,7 @@ function hasDotSegment(s: string): bool {
   return false;
 }
 
-/** removeDotSegments resolves `.` and `..` segments (RFC 3986 §5.2.4). */
+/** removeDotSegments resolves `.` and `..` segments (RFC 3986). */
 export function removeDotSegments(path: string): string {
   if (!hasDotSegment(path)) return path;
   const leading = path.startsWith("/");

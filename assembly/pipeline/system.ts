@@ -1,4 +1,4 @@
-// The system (porta) fetch request (behaviour.md §8.1).
+// The system (porta) fetch request (docs/behaviour.md).
 import { SystemConfig } from "../config/model";
 import { percentEncodeValue } from "../util/percent";
 import { mask } from "../util/secrets";

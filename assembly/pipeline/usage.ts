@@ -1,4 +1,4 @@
-// Mapping rules → usage (behaviour.md §5.3, §5.4): rules in order (static, then fetched), deltas
+// Mapping rules → usage (docs/behaviour.md): rules in order (static, then fetched), deltas
 // summed per metric in order of first appearance, `last` stops after its own usages.
 import { MappingRule } from "../config/model";
 import { matchPath, matchQuery } from "./rules";

@@ -1,4 +1,4 @@
-// The verdict table (behaviour.md §2.2, §7): one closed enum, mapped in one place to the exact
+// The verdict table (docs/behaviour.md): one closed enum, mapped in one place to the exact
 // local reply (status, body, details), and the classification of the backend's answer.
 
 export const enum Verdict {
@@ -78,7 +78,7 @@ export function answerIsOutage(numHeaders: u32, status: i32): bool {
   return numHeaders == 0 || status < 0 || status >= 500;
 }
 
-/** classifyAnswer maps the backend's answer (§7). numHeaders == 0 means no response. */
+/** classifyAnswer maps the backend's answer. numHeaders == 0 means no response. */
 export function classifyAnswer(numHeaders: u32, status: i32, rejectionReason: string | null): Verdict {
   if (numHeaders == 0) return Verdict.BackendUnavailable;
   if (status == 200) return Verdict.Allow;

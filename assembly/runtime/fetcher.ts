@@ -1,4 +1,4 @@
-// System (porta) fetch schedule (behaviour.md §8.2): one entry per distinct service id, at most
+// System (porta) fetch schedule (docs/behaviour.md): one entry per distinct service id, at most
 // one fetch in flight each; due after ttl on success, min(ttl, 30 s) after a failure.
 import { Config, PortaAnswer, SystemConfig } from "../config/model";
 

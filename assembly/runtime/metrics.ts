@@ -106,7 +106,7 @@ export function countSystemFetch(success: bool): void {
   increment(success ? SYSTEM_FETCH_SUCCESS : SYSTEM_FETCH_FAILURE);
 }
 
-// Hooks for the authorization cache and batched reporting (issue 9).
+// Hooks for the authorization cache and batched reporting.
 export function countCacheHit(): void { increment(CACHE_HITS); }
 export function countCacheMiss(): void { increment(CACHE_MISSES); }
 export function countCacheEviction(): void { increment(CACHE_EVICTIONS); }

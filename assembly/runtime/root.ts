@@ -1,5 +1,5 @@
-// The root context: configuration (behaviour.md §1.2), the current snapshot, call tokens, and the
-// system (porta) fetch schedule (§8). Every http-call answer arrives here and is routed by token.
+// The root context: configuration (docs/behaviour.md), the current snapshot, call tokens, and the
+// system (porta) fetch schedule. Every http-call answer arrives here and is routed by token.
 import { logAt, LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR } from "../host/log";
 import {
   hostLogLevel, getBufferBytes, getHeaderValueBytes, getProperty, httpCall, setTickPeriod, nowMillis,
@@ -101,8 +101,8 @@ export class AuthRoot {
   }
 
   private install(config: Config): void {
-    configureMetrics(config.metrics); // issue 10: defined once per VM, when first enabled
-    cacheConfigChanging(this.snapshot, nowMillis()); // issue 9: report pending usage first
+    configureMetrics(config.metrics); // defined once per VM, when first enabled
+    cacheConfigChanging(this.snapshot, nowMillis()); // report pending usage first
     this.config = config;
     // A new generation: fetched state is discarded, answers to earlier fetches are ignored
     // (their tokens are no longer known).
@@ -112,7 +112,7 @@ export class AuthRoot {
     logAt(LOG_INFO, "configuration accepted: api v1, " + config.services.length.toString() + " service(s), system " +
       (system !== null ? "enabled" : "disabled"));
     cacheInstalled(config, nowMillis());
-    // One 1000 ms tick serves both the system fetch schedule and the batched reports (issue 9).
+    // One 1000 ms tick serves both the system fetch schedule and the batched reports.
     setTickPeriod(system !== null || cacheNeedsTick(config) ? TICK_PERIOD_MS : 0);
     const fetcher = this.fetcher;
     if (fetcher !== null) {
@@ -122,7 +122,7 @@ export class AuthRoot {
     }
   }
 
-  // ---- system fetch (§8) --------------------------------------------------------------------
+  // ---- system fetch --------------------------------------------------------------------
 
   /** tick: proxy_on_tick. Fetches every service that is due and not in flight. */
   tick(): void {

@@ -61,7 +61,7 @@ export function maskedCallPath(upstream: Upstream, selected: EffectiveService, c
   return buildAuthrepPathFrom(prefix, upstream.query, creds, usage, true);
 }
 
-/** oauthAuthrepPrefix is authrepPrefix for an OIDC service: oauth_authrep.xml (3scale-backend.md §1). */
+/** oauthAuthrepPrefix is authrepPrefix for an OIDC service: oauth_authrep.xml (3scale's backend API). */
 export function oauthAuthrepPrefix(upstream: Upstream, serviceId: string, serviceToken: string, masked: bool): string {
   return upstream.basePath + "transactions/oauth_authrep.xml?service_id=" + percentEncodeValue(serviceId) + "&service_token=" +
     (masked ? mask(serviceToken) : percentEncodeValue(serviceToken));

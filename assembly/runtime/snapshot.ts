@@ -1,4 +1,4 @@
-// The effective configuration a stream works with (behaviour.md §1.3, §8.4): the static model
+// The effective configuration a stream works with (docs/behaviour.md): the static model
 // merged with what system fetched. Immutable once built; a stream keeps the reference it was
 // created with, so a refresh or reconfiguration never changes a request under way.
 import { Config, MappingRule, PortaAnswer, Service } from "../config/model";
@@ -9,7 +9,7 @@ import { buildEffectiveFeatures, EffectiveFeatures, oauthAuthrepPrefix } from ".
 export class EffectiveService {
   /** The constant head of every authrep `:path` for this service (contains the token). */
   authrepPrefix: string;
-  /** Issue 10 (error replies, OIDC, upstream changes); set by buildSnapshot. */
+  /** The gateway features (error replies, OIDC, upstream changes); set by buildSnapshot. */
   features: EffectiveFeatures = new EffectiveFeatures();
   constructor(
     public readonly service: Service,

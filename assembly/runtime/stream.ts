@@ -1,4 +1,4 @@
-// One HTTP stream: reads the request headers once, runs the pipeline (behaviour.md §2,
+// One HTTP stream: reads the request headers once, runs the pipeline (docs/behaviour.md,
 // pipeline/decide.ts) on the snapshot it was created with, dispatches the authrep call, and
 // applies the verdict when the root hands it the answer. Only glue: every decision is in pipeline/.
 import { logAt, LOG_DEBUG, LOG_WARN } from "../host/log";
@@ -15,7 +15,7 @@ import { Verdict, verdictStatus, verdictText, verdictDetails, classifyAnswer, pa
 import { decodeUtf8LossyBuffer } from "../util/utf8lossy";
 import { Snapshot } from "./snapshot";
 import { AuthRoot } from "./root";
-// Issue 10 (docs/features.md): error replies, rate-limit headers, upstream changes, metrics.
+// Gateway features (docs/features.md): error replies, rate-limit headers, upstream changes, metrics.
 import { sendVerdictReply } from "../pipeline/errors";
 import { RateLimit, readRateLimit, RATELIMIT_LIMIT, RATELIMIT_REMAINING, RATELIMIT_RESET } from "../pipeline/ratelimit";
 import { prepareUpstream } from "../pipeline/identity";
@@ -23,9 +23,9 @@ import { ResolvedCredentials } from "../pipeline/credentials";
 import { countVerdict, metricsEnabled, nowNanos, recordBackendLatency } from "./metrics";
 import { EffectiveService } from "./snapshot";
 import { maskedCallPath } from "./service-features";
-// Issue 9 (docs/cache.md): authorization cache, batched reports, failure modes.
+// Cache (docs/cache.md): authorization cache, batched reports, failure modes.
 import { CacheTicket } from "../cache/cache";
-// Issue 17: the reason of a refusal, in debug lines and (for configuration problems) at warn.
+// Rejection reasons: the reason of a refusal, in debug lines and (for configuration problems) at warn.
 import { configurationHint, configurationWarning, ConfigWarnings, describeRefusal, ERROR_BODY_PREFIX_BYTES, hasNoBody, rejectionReason } from "../pipeline/rejection";
 import { cacheAfterAnswer, cachedRateLimit, cacheRequest, maskedAuthorizePath, STEP_ALLOW, STEP_DENY } from "../cache/flow";
 
@@ -44,7 +44,7 @@ const AUTHREP_HEADER_NAMES = authrepHeaderNames();
 /** One configuration warning per service per minute, for the whole VM. */
 const CONFIG_WARNINGS = new ConfigWarnings();
 
-/** REPLY_BODIES/DETAILS[verdict]: the exact local-reply bytes (§2.2). */
+/** REPLY_BODIES/DETAILS[verdict]: the exact local-reply bytes. */
 const REPLY_BODIES = new StaticArray<ArrayBuffer>(8);
 const REPLY_DETAILS = new StaticArray<ArrayBuffer>(8);
 for (let v = 0; v < 8; v++) {
@@ -67,14 +67,14 @@ export class AuthStream {
   private summary: string = "";
   /** Whether the host keeps debug lines (asked once per request; Envoy's default is info). */
   private debug: bool = false;
-  /** The selected service and resolved credentials (issue 10: error replies, upstream changes). */
+  /** The selected service and resolved credentials (error replies, upstream changes). */
   private service: EffectiveService | null = null;
   private creds: ResolvedCredentials | null = null;
   /** RateLimit-* for the response of an allowed request, null when none. */
   private rateLimit: RateLimit | null = null;
   /** When the authrep call was dispatched (host clock, ns) for the latency histogram. */
   private sentAtNs: u64 = 0;
-  /** The request's cache identity while its call is in flight (issue 9), null when uncached. */
+  /** The request's cache identity while its call is in flight, null when uncached. */
   private ticket: CacheTicket | null = null;
 
   constructor(
@@ -109,7 +109,7 @@ export class AuthStream {
     const backend = snapshot.config.backend;
     let cachedPath: string | null = null;
     if (backend.caching.active) {
-      // Issue 9: a cached verdict decides with no call; a miss asks authorize.xml instead.
+      // A cached verdict decides with no call; a miss asks authorize.xml instead.
       const step = cacheRequest(snapshot, selected, creds, usage);
       if (step.kind == STEP_ALLOW) {
         if (this.debug) logAt(LOG_DEBUG, d.summary + " → allowed (cached)");
@@ -172,7 +172,7 @@ export class AuthStream {
     if (selected !== null && selected.features.mutatesUpstream) prepareUpstream(selected.features, selected.service.id, this.creds, verified);
   }
 
-  /** onAuthrepAnswer runs inside the root's proxy_on_http_call_response (§2 step 8, §7). */
+  /** onAuthrepAnswer runs inside the root's proxy_on_http_call_response ( step 8). */
   onAuthrepAnswer(numHeaders: u32, bodySize: u32): void {
     this.pendingToken = 0;
     if (setEffectiveContext(this.id) != STATUS_OK) {
@@ -243,7 +243,7 @@ export class AuthStream {
     if (CONFIG_WARNINGS.due(serviceId, nowMillis())) logAt(LOG_WARN, configurationWarning(serviceId, reason, hint));
   }
 
-  /** onResponseHeaders adds `powered-by: 3scale` (replace semantics, §2.3). */
+  /** onResponseHeaders adds `powered-by: 3scale` (replace semantics). */
   onResponseHeaders(): u32 {
     const status = replaceHeader(MAP_RESPONSE_HEADERS, POWERED_BY_KEY, POWERED_BY_VALUE);
     if (status != STATUS_OK) logAt(LOG_DEBUG, "response: powered-by not set (status " + status.toString() + ")");

@@ -1,5 +1,5 @@
 // ASCII-only case mapping for protocol tokens (hosts, schemes, header names, methods, enumerated
-// option names). They are compared ASCII-case-insensitively (behaviour.md §3): Unicode case rules
+// option names). They are compared ASCII-case-insensitively (docs/behaviour.md): Unicode case rules
 // ("ß" → "SS", "K" (Kelvin) → "k") must not apply. Nothing here allocates unless a change is needed.
 import { newString } from "./utf8";
 

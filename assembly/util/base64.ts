@@ -1,4 +1,4 @@
-// Non-aborting base64 decoding (operations.md §3.1): standard or URL-safe alphabet, padding
+// Non-aborting base64 decoding (docs/operations.md): standard or URL-safe alphabet, padding
 // optional, canonical encodings only. Any malformed input yields null, never a trap.
 
 /** sextet maps one code unit to its 6-bit value in the chosen alphabet, or -1. */

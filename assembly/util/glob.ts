@@ -1,4 +1,4 @@
-// Glob patterns (operations.md §4): `*` 0+ chars, `+` 1+ chars, `?` 0 or 1 char, backslash
+// Glob patterns (docs/operations.md): `*` 0+ chars, `+` 1+ chars, `?` 0 or 1 char, backslash
 // escapes (`\x` is always the literal x; a trailing lone `\` is a literal backslash, G7);
 // wildcards never consume "\n". Characters are Unicode scalar values. Matching is whole-string.
 //

@@ -1,4 +1,4 @@
-// Percent-encoding and application/x-www-form-urlencoded decoding (behaviour.md §4.1, §5.1, §6).
+// Percent-encoding and application/x-www-form-urlencoded decoding (docs/behaviour.md).
 // Every function returns its input unchanged (no allocation) when nothing needs encoding.
 import { decodeUtf8Lossy } from "./utf8lossy";
 import { joinStrings } from "./strings";
@@ -83,13 +83,13 @@ function encodeWith(s: string, strict: bool): string {
 
 /**
  * percentEncodeValue encodes every UTF-8 byte outside `A–Z a–z 0–9 - . _ ~` as %XX (upper-case
- * hex); a space is %20. Used for every authrep/system value and metric name (§6, §8.1).
+ * hex); a space is %20. Used for every authrep/system value and metric name.
  */
 export function percentEncodeValue(s: string): string {
   return encodeWith(s, true);
 }
 
-/** percentEncodeNonVisible encodes every character outside `!`..`~` as UTF-8 %XX (§5.1). */
+/** percentEncodeNonVisible encodes every character outside `!`..`~` as UTF-8 %XX. */
 export function percentEncodeNonVisible(s: string): string {
   return encodeWith(s, false);
 }

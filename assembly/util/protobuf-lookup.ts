@@ -1,4 +1,4 @@
-// The `filter` credential source's lookup (operations.md §5.1–§5.3) run directly on the bytes of a
+// The `filter` credential source's lookup (docs/operations.md) run directly on the bytes of a
 // serialised envoy.config.core.v3.Metadata, so a request does not decode the whole namespace
 // Struct (a whole JWT payload) into a JsonValue tree. It walks path[1..] through the Struct,
 // ListValue and Value messages in place, skips every other field and map entry by its length, and
@@ -130,7 +130,7 @@ function listItem(start: usize, end: usize, index: i32): bool {
 
 /**
  * metadataLookup runs the `filter` source's lookup on serialised Metadata: path[0] names the
- * filter_metadata entry, path[1..] and `keys` follow operations.md §5.1/§5.2. Returns the strings
+ * filter_metadata entry, path[1..] and `keys` follow docs/operations.md Returns the strings
  * (≥ 1), or null, exactly as decodeMetadataNamespace + structuredLookup would.
  */
 export function metadataLookup(bytes: ArrayBuffer, path: Array<string>, keys: Array<string>): Array<string> | null {
@@ -167,7 +167,7 @@ function namespaceNode(start: usize, end: usize, ns: string): bool {
   return true;
 }
 
-/** resolveKeysAt is phase 2 (§5.2) on the node: the first key whose value resolves wins. */
+/** resolveKeysAt is phase 2 on the node: the first key whose value resolves wins. */
 function resolveKeysAt(keys: Array<string>): Array<string> | null {
   const nk = keys.length;
   if (nk == 0) {

@@ -1,7 +1,7 @@
 // Non-aborting decoders for the protobuf messages the module reads: google.protobuf.Struct (the
 // `protobuf` op) and envoy.config.core.v3.Metadata (the `metadata` property, for `filter`
 // sources). Decoded Structs become JsonValue trees so structuredLookup works on both.
-// Field numbers: proxy-wasm-host.md §4.7. Unknown fields are skipped; malformed input, invalid
+// Field numbers: docs/host-simulator.md Unknown fields are skipped; malformed input, invalid
 // UTF-8 strings and nesting deeper than PROTOBUF_MAX_DEPTH give null, never a trap.
 import { JsonKind, JsonValue } from "../config/json";
 import { BAD, fField, fLen, fStart, fVal, fWire, nextField, WIRE_I64, WIRE_LEN, WIRE_VARINT } from "./protowire";

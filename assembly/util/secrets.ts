@@ -1,4 +1,4 @@
-// Secret masking (behaviour.md §9): "***" followed by the last 4 characters, or "***" alone for
+// Secret masking (docs/behaviour.md): "***" followed by the last 4 characters, or "***" alone for
 // values of at most 4 characters. Masked values may appear only in debug lines.
 
 export function mask(secret: string): string {

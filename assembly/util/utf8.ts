@@ -1,6 +1,6 @@
 // Strict UTF-8 → string decoding that never aborts. `String.UTF8.decode` repairs bad input
 // silently; decoded base64 and protobuf strings must instead be rejected when they are not valid
-// UTF-8 (operations.md §3.1), so they go through decodeUtf8Strict. utf8Valid and utf8Equals apply
+// UTF-8 (docs/operations.md), so they go through decodeUtf8Strict. utf8Valid and utf8Equals apply
 // the same rules in place, for readers that must not allocate (protobuf-lookup.ts).
 
 /** Returned by seqScalar for a sequence that is not strict UTF-8. */

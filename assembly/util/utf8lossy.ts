@@ -1,6 +1,6 @@
 // Lossy UTF-8 decoding: invalid sequences become U+FFFD (one per maximal invalid subpart, as
 // WHATWG's decoder does). AssemblyScript's String.UTF8.decode silently mangles invalid input;
-// request header values and percent-decoded query values are untrusted bytes (behaviour.md §4.1).
+// request header values and percent-decoded query values are untrusted bytes (docs/behaviour.md).
 
 /** decodeUtf8Lossy decodes `len` bytes at `ptr`; never traps. */
 export function decodeUtf8Lossy(ptr: usize, len: i32): string {

@@ -1,6 +1,6 @@
 // The benchmark configurations: the three allowed cases and the denied case of `npm run bench`
 // (user_key in the query; app_id/app_key through the extended Basic-auth pipeline of
-// configuration.md §13.4; OIDC app_id from jwt_authn metadata), and the large configurations for
+// docs/configuration.md; OIDC app_id from jwt_authn metadata), and the large configurations for
 // the configure-time figure. Credentials are taken from examples/*.yaml so the benchmark follows the
 // documented pipelines; mapping rules are generated. `node dist/bench/run.js --write-configs`
 // writes them to bench/configs/ for inspection.

@@ -51,7 +51,7 @@ export function randomValue(rng: Prng, depth = 3): JsonTree {
   }
 }
 
-/** randomOp: an operation as configuration.md §10 writes it, with plausible or random arguments. */
+/** randomOp: an operation as docs/configuration.md writes it, with plausible or random arguments. */
 export function randomOp(rng: Prng, depth = 2): JsonTree {
   const name = rng.pick(OP_NAMES);
   if (rng.chance(0.2)) return name;

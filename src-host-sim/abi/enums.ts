@@ -1,5 +1,5 @@
 // Proxy-Wasm ABI enumerations, with the exact numeric values of the spec and of Envoy
-// (reference/proxy-wasm-host.md §1.1). The module and the simulator must agree on every value.
+// (docs/host-simulator.md). The module and the simulator must agree on every value.
 
 export enum WasmResult {
   Ok = 0,
@@ -139,7 +139,7 @@ export enum FailState {
 
 export type AbiVersion = "0.1.0" | "0.2.0" | "0.2.1";
 
-/** The exported marker function for each ABI version cpp-host recognises (§1). */
+/** The exported marker function for each ABI version cpp-host recognises. */
 export const ABI_MARKERS: ReadonlyArray<[string, AbiVersion]> = [
   ["proxy_abi_version_0_2_1", "0.2.1"],
   ["proxy_abi_version_0_2_0", "0.2.0"],

@@ -1,4 +1,4 @@
-// Guest linear memory access for host functions (reference/proxy-wasm-host.md §2).
+// Guest linear memory access for host functions (docs/host-simulator.md).
 // - The byte view of the memory is cached and re-created only when the memory grew: growing
 //   detaches the previous ArrayBuffer, which leaves the cached view with length 0. A call into the
 //   guest (malloc) may grow it, so every access goes through view().

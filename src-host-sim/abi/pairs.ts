@@ -1,4 +1,4 @@
-// Header-pairs wire format (reference/proxy-wasm-host.md §3.3):
+// Header-pairs wire format (docs/host-simulator.md):
 //   u32 N, N × (u32 key_len, u32 value_len), N × (key bytes, 0x00, value bytes, 0x00), all LE.
 // Envoy parses an inconsistent buffer silently as an empty map (no error status); the
 // deserializer below does the same and reports the inconsistency only through `valid`.

@@ -1,4 +1,4 @@
-// Property path encoding (reference/proxy-wasm-host.md §4.7): segments joined by NUL. The Go SDK
+// Property path encoding (docs/host-simulator.md): segments joined by NUL. The Go SDK
 // omits the trailing NUL, the Rust SDK appends one after every segment; Envoy accepts both.
 
 const UTF8_ENCODER = new TextEncoder();

@@ -1,6 +1,6 @@
 // A minimal protobuf encoder for the messages the host hands to modules as properties:
 // envoy.config.core.v3.Metadata and google.protobuf.Struct/Value/ListValue (field numbers in
-// reference/proxy-wasm-host.md §4.7). Written for the simulator; only what these messages need.
+// docs/host-simulator.md). Written for the simulator; only what these messages need.
 //
 // The encoder writes back to front into one scratch buffer: a length-delimited field's content is
 // written first, so its length is known when its prefix is written. One pass, no nested buffers;

@@ -1,5 +1,5 @@
 // apisonator's raised errors (body `<error code="…">message</error>`) and validator rejections
-// (409 status documents). Codes, statuses and messages as in reference/3scale-backend.md §2.4–2.5.
+// (409 status documents). Codes, statuses and messages as in 3scale's backend API–2.5.
 
 export class BackendError extends Error {
   constructor(

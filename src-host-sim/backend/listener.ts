@@ -1,5 +1,5 @@
 // apisonator's HTTP layer as a pure function: route, parse, run, and render the reply with the
-// exact status, headers and body (reference/3scale-backend.md §1–2).
+// exact status, headers and body (3scale's backend API–2).
 import { BackendError, EmptyForbidden, InternalError, err } from "./errors.js";
 import type { Clock } from "./periods.js";
 import { type ParamHash, parseNestedQuery } from "./query.js";

@@ -1,5 +1,5 @@
 // authorize / authrep / oauth_authorize / oauth_authrep with apisonator's order of checks
-// (reference/3scale-backend.md §3.1), validators, status documents and limit headers.
+// (3scale's backend API), validators, status documents and limit headers.
 import { type BackendError, type Rejection, EmptyForbidden, InternalError, err, reject } from "./errors.js";
 import { type Clock, type Period, periodInstance, periodRank } from "./periods.js";
 import { type ParamHash, type ParamValue, rubyToS } from "./query.js";
@@ -81,7 +81,7 @@ function blankValue(v: ParamValue | undefined): boolean {
   return Object.keys(v).length === 0;
 }
 
-/** §3.1 step 2: the provider key from `provider_key`, else from (service_token, service_id). */
+/** step 2: the provider key from `provider_key`, else from (service_token, service_id). */
 export function resolveProviderKey(store: BackendStore, params: ParamHash): string {
   const given = params["provider_key"];
   if (given !== undefined && given !== null && !blankValue(given)) return rubyToS(given);
@@ -98,7 +98,7 @@ export function resolveProviderKey(store: BackendStore, params: ParamHash): stri
   throw err.serviceTokenInvalid(rubyToS(token!), rubyToS(sid!));
 }
 
-/** §3.1 step 4. */
+/** step 4. */
 export function resolveService(store: BackendStore, providerKey: string, sid: string | null | undefined): Service {
   if (blank(sid)) {
     const def = store.defaultServices.get(providerKey);
@@ -294,7 +294,7 @@ export function authorizeCall(ctx: CallContext): AuthOutcome {
   return { status: authorized ? 200 : 409, body, headers };
 }
 
-/** §2.6: pick the report that allows the fewest further identical calls. */
+/**: pick the report that allows the fewest further identical calls. */
 function limitHeaders(
   reports: Array<UsageReportView & { usageNow: number }>,
   usage: Usage,

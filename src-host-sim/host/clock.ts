@@ -1,5 +1,5 @@
 // VirtualClock: the simulator's only source of time. Tick timers and http-call timeouts are
-// scheduled on it and fire only when a test advances it (reference/proxy-wasm-host.md §4.10).
+// scheduled on it and fire only when a test advances it (docs/host-simulator.md).
 // One clock may be shared by several simulators (several worker VMs of one proxy).
 //
 // A guest's clock reads (proxy_get_current_time_nanoseconds, WASI clock_time_get) also move time

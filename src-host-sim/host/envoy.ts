@@ -1,49 +1,49 @@
-// The one home of every Envoy behaviour the simulator reproduces (style.md §3 item 12). Rules
+// The one home of every Envoy behaviour the simulator reproduces (the project's style). Rules
 // live below; behaviours that are plumbing live where the index says, each with a comment naming
-// it. Sections refer to reference/proxy-wasm-host.md; tests are under test/host-sim/.
+// it. Sections refer to docs/host-simulator.md; tests are under test/host-sim/.
 //
 // Behaviour                                                   home                              test
 // ---------------------------------------------------------- --------------------------------- ------------------------
-// ABI marker 0.1.0/0.2.0/0.2.1; per-version linking (§1)        simulator.create, imports.ts       link-abi-wasi
-// missing import / bad signature / missing malloc fail (§3.9)   simulator.link/checkExports        link-abi-wasi
-// host call in the start section is fatal (§0.5)                imports.ts wrap                    link-abi-wasi
-// restricted callbacks in malloc / _initialize (§2)             MALLOC_ALLOWED, INITIALIZE_ALLOWED link-abi-wasi
-// exact-size malloc, size 0 → no malloc, OOB → 6 (§2)           abi/memory.ts returnBytes          link-abi-wasi
-// context ids 1 (root), 2, 3…; lazy stream create (§4.2-4.3)    simulator.newHttpStream, stream    lifecycle
-// start: create(root,0) → vm_start(root,len) → configure (§4.2) simulator.start                   lifecycle
-// plugin config readable only in on_configure (§3.2)            imports.ts resolveBuffer           context-buffers-logs
-// end of stream order on_log → on_done → on_delete (§4.3)       END_OF_STREAM_ORDER, stream.finish lifecycle
-// effective context resets per VM call; unknown → 2 (§4.6)      simulator.callGuest, imports.ts    context-buffers-logs
-// header map availability and statuses (§3.3)                  stream.getMap, imports.ts          headers
-// lower-cased keys, pseudo-headers first, first value (§3.3)    headers.ts HeaderMap               headers
-// Host → :authority; Envoy request defaults (§4.9)              HeaderMap.from, applyEnvoyRequestDefaults headers
-// pairs format; malformed → empty map (§3.3)                   abi/pairs.ts                       abi-primitives, headers
-// return value conversions (§4.1)                               convert*Status below               stream-control
-// deferred continue; continue clears request maps (§3.4)       imports.ts continueStream, stream.resume stream-control, response-path
-// body buffering while paused, cumulative sizes (§4.3)          stream.runBody/continueDirection   stream-control, response-path
-// local reply: deferred, forces stop, headers, details (§4.5)   imports.ts, stream.executeLocalReply, below stream-control
-// local reply re-enters the encoder chain (§4.5)                stream.deliverLocalReply           stream-control
-// local reply to a gRPC request is trailers-only (§4.5)         grpcLocalReplyHeaders below        stream-control
-// http calls on the root, tokens 4, 8…, never inline (§3.5)     imports.ts proxy_http_call, simulator.deliverHttpCall http-calls
-// call failure (root, token, 0,0,0) + status 11 "reset" (§4.4)  simulator.runHttpCallResponse     http-calls
-// call timeout → successful 504 from the virtual clock (§4.4)   simulator.registerHttpCall         http-calls
-// properties: paths, lookup, serialization (§4.7)               properties.ts                      properties
-// ticks on the root, re-armed, 0 stops (§4.10)                  simulator.setTickPeriod/armTick    time-shared-metrics
-// shared data cas from 1; queues posted async (§3.7)            shared-data.ts, imports.ts         time-shared-metrics
-// metric ids type+4 step 4; statuses (§3.8)                     metrics.ts                         time-shared-metrics
-// WASI under both names; proc_exit; fd_write levels (§3.9)      imports.ts wasiImports             link-abi-wasi
-// trap → VM failed; fail-closed 503 / fail-open bypass (§4.8)   simulator.failVm, stream.afterTrap/failStream failure
+// ABI marker 0.1.0/0.2.0/0.2.1; per-version linking        simulator.create, imports.ts       link-abi-wasi
+// missing import / bad signature / missing malloc fail   simulator.link/checkExports        link-abi-wasi
+// host call in the start section is fatal                imports.ts wrap                    link-abi-wasi
+// restricted callbacks in malloc / _initialize             MALLOC_ALLOWED, INITIALIZE_ALLOWED link-abi-wasi
+// exact-size malloc, size 0 → no malloc, OOB → 6           abi/memory.ts returnBytes          link-abi-wasi
+// context ids 1 (root), 2, 3…; lazy stream create (-4.3)    simulator.newHttpStream, stream    lifecycle
+// start: create(root,0) → vm_start(root,len) → configure simulator.start                   lifecycle
+// plugin config readable only in on_configure            imports.ts resolveBuffer           context-buffers-logs
+// end of stream order on_log → on_done → on_delete       END_OF_STREAM_ORDER, stream.finish lifecycle
+// effective context resets per VM call; unknown → 2      simulator.callGuest, imports.ts    context-buffers-logs
+// header map availability and statuses                  stream.getMap, imports.ts          headers
+// lower-cased keys, pseudo-headers first, first value    headers.ts HeaderMap               headers
+// Host → :authority; Envoy request defaults              HeaderMap.from, applyEnvoyRequestDefaults headers
+// pairs format; malformed → empty map                   abi/pairs.ts                       abi-primitives, headers
+// return value conversions                               convert*Status below               stream-control
+// deferred continue; continue clears request maps       imports.ts continueStream, stream.resume stream-control, response-path
+// body buffering while paused, cumulative sizes          stream.runBody/continueDirection   stream-control, response-path
+// local reply: deferred, forces stop, headers, details   imports.ts, stream.executeLocalReply, below stream-control
+// local reply re-enters the encoder chain                stream.deliverLocalReply           stream-control
+// local reply to a gRPC request is trailers-only         grpcLocalReplyHeaders below        stream-control
+// http calls on the root, tokens 4, 8…, never inline     imports.ts proxy_http_call, simulator.deliverHttpCall http-calls
+// call failure (root, token, 0,0,0) + status 11 "reset"  simulator.runHttpCallResponse     http-calls
+// call timeout → successful 504 from the virtual clock   simulator.registerHttpCall         http-calls
+// properties: paths, lookup, serialization               properties.ts                      properties
+// ticks on the root, re-armed, 0 stops                  simulator.setTickPeriod/armTick    time-shared-metrics
+// shared data cas from 1; queues posted async            shared-data.ts, imports.ts         time-shared-metrics
+// metric ids type+4 step 4; statuses                     metrics.ts                         time-shared-metrics
+// WASI under both names; proc_exit; fd_write levels      imports.ts wasiImports             link-abi-wasi
+// trap → VM failed; fail-closed 503 / fail-open bypass   simulator.failVm, stream.afterTrap/failStream failure
 // canary VM: load+init, create/vm_start/configure, dropped     simulator.create/runCanary/drop    canary-strict
-//   without on_done/on_delete; its failure refuses start (§4.2)
+//   without on_done/on_delete; its failure refuses start
 // (opt-in, not Envoy) strict: trap / unknown cluster throw,     strict.ts, simulator.entry,        canary-strict
-//   second local reply → sim.warnings (§7)                      imports.ts http_call/local_response
+//   second local reply → sim.warnings                      imports.ts http_call/local_response
 
 import { FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, GrpcStatus } from "../abi/enums.js";
 import type { HeaderPair } from "../abi/pairs.js";
 import { HeaderMap, INLINE_RESPONSE_HEADERS } from "./headers.js";
 
 /**
- * Headers callback result (cpp-host convertVmCallResultToFilterHeadersStatus, §4.1):
+ * Headers callback result (cpp-host convertVmCallResultToFilterHeadersStatus):
  * - a local reply sent during the callback, or a value > 4 → StopAllIterationAndWatermark;
  * - 1 (StopIteration) → StopAllIterationAndWatermark unless allow_on_headers_stop_iteration;
  * - 2 (ContinueAndEndStream) → Continue; 0, 3, 4 unchanged.
@@ -56,33 +56,33 @@ export function convertHeadersStatus(raw: number, localReplySent: boolean, allow
   return v as FilterHeadersStatus;
 }
 
-/** Data callback result (§4.1): stopped by a local reply, or > 3 → StopIterationNoBuffer. */
+/** Data callback result: stopped by a local reply, or > 3 → StopIterationNoBuffer. */
 export function convertDataStatus(raw: number, localReplySent: boolean): FilterDataStatus {
   const v = raw >>> 0;
   if (localReplySent || v > FilterDataStatus.StopIterationNoBuffer) return FilterDataStatus.StopIterationNoBuffer;
   return v as FilterDataStatus;
 }
 
-/** Trailers callback result (§4.1): stopped, or > 1 → StopIteration. */
+/** Trailers callback result: stopped, or > 1 → StopIteration. */
 export function convertTrailersStatus(raw: number, localReplySent: boolean): FilterTrailersStatus {
   const v = raw >>> 0;
   if (localReplySent || v > FilterTrailersStatus.StopIteration) return FilterTrailersStatus.StopIteration;
   return v as FilterTrailersStatus;
 }
 
-/** Local reply details: Envoy replaces every whitespace character with '_' (§4.5). */
+/** Local reply details: Envoy replaces every whitespace character with '_'. */
 export function sanitizeDetails(details: string): string {
   return details.replace(/\s/g, "_");
 }
 
-/** gRPC status of a local reply: 0..16 is used, anything else (−1, 0xFFFFFFFF) means none (§4.5). */
+/** gRPC status of a local reply: 0..16 is used, anything else (−1, 0xFFFFFFFF) means none. */
 export function localReplyGrpcStatus(raw: number): number | null {
   const v = raw >>> 0;
   return v <= GrpcStatus.Unauthenticated ? v : null;
 }
 
 /**
- * The response headers of a local reply (Envoy Utility::sendLocalReply, §4.5): `:status`, the
+ * The response headers of a local reply (Envoy Utility::sendLocalReply): `:status`, the
  * additional headers lower-cased and appended, then content-length and — unless the module set
  * one — content-type text/plain when the body is non-empty.
  */
@@ -128,7 +128,7 @@ export function isGrpcRequest(requestHeaders: HeaderMap | null): boolean {
 }
 
 /**
- * The local reply to a gRPC request is trailers-only (§4.5): :status 200, content-type
+ * The local reply to a gRPC request is trailers-only: :status 200, content-type
  * application/grpc, grpc-status (given, or mapped from the HTTP status) and grpc-message (the body,
  * percent-encoded as Envoy does: bytes below 0x20, from 0x7e (~) up, and '%').
  */
@@ -149,22 +149,22 @@ export function grpcLocalReplyHeaders(httpStatus: number, grpcStatus: number | n
   return h;
 }
 
-/** Fail-closed reply after a VM failure (§4.8): 503, empty body, gRPC Unavailable, details. */
+/** Fail-closed reply after a VM failure: 503, empty body, gRPC Unavailable, details. */
 export const FAIL_CLOSED_REPLY = { status: 503, grpcStatus: GrpcStatus.Unavailable, details: "wasm_fail_stream" } as const;
 
-/** proxy_close_stream on an HTTP stream sets these response-code details if unset (§3.4). */
+/** proxy_close_stream on an HTTP stream sets these response-code details if unset. */
 export const CLOSE_STREAM_DETAILS = "wasm_close_stream";
 
-/** Envoy AsyncClient answer to an http call that timed out (§4.4): a *successful* 504. */
+/** Envoy AsyncClient answer to an http call that timed out: a *successful* 504. */
 export const HTTP_CALL_TIMEOUT_BODY = "upstream request timeout";
 
-/** proxy_get_status after a failed http call (§4.4): BrokenConnection (11), "reset". */
+/** proxy_get_status after a failed http call: BrokenConnection (11), "reset". */
 export const HTTP_CALL_FAILURE_STATUS = { code: 11, message: "reset" } as const;
 
-/** First http call token is 4, then 8, 12 … (low two bits = call type, 0 = HTTP; §3.5). */
+/** First http call token is 4, then 8, 12 … (low two bits = call type, 0 = HTTP;). */
 export const HTTP_CALL_TOKEN_STEP = 4;
 
-/** Headers the HTTP connection manager adds before filters run (§4.3, §4.9 "Envoy defaults"). */
+/** Headers the HTTP connection manager adds before filters run ( "Envoy defaults"). */
 export function applyEnvoyRequestDefaults(h: HeaderMap, requestId: string): void {
   if (!h.has(":scheme")) h.add(":scheme", "http");
   if (!h.has("x-forwarded-proto")) h.add("x-forwarded-proto", h.get(":scheme") ?? "http");
@@ -172,7 +172,7 @@ export function applyEnvoyRequestDefaults(h: HeaderMap, requestId: string): void
 }
 
 /**
- * The order of the end-of-stream callbacks (§4.3 step 6): current Envoy runs the access-log phase
+ * The order of the end-of-stream callbacks ( step 6): current Envoy runs the access-log phase
  * before destroying filters (on_log → on_done → on_delete); the spec documents on_done → on_log.
  */
 export type LifecycleOrder = "envoy" | "spec";
@@ -182,7 +182,7 @@ export const END_OF_STREAM_ORDER: Record<LifecycleOrder, ReadonlyArray<"proxy_on
 };
 
 /**
- * Restricted callbacks (§2): while the host is inside malloc the guest may only log, write to a
+ * Restricted callbacks: while the host is inside malloc the guest may only log, write to a
  * fd, read a clock or poll; during _initialize/_start the WASI basics are allowed as well.
  */
 export const MALLOC_ALLOWED = new Set(["proxy_log", "fd_write", "clock_time_get", "poll_oneoff"]);

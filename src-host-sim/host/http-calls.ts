@@ -1,4 +1,4 @@
-// HTTP call-outs as the test sees them (reference/proxy-wasm-host.md §3.5, §4.4). A call belongs to
+// HTTP call-outs as the test sees them (docs/host-simulator.md). A call belongs to
 // the ROOT context of the context that issued it; its answer is delivered to that root id, never
 // inline (never during the proxy_http_call host call).
 

@@ -1,4 +1,4 @@
-// The host functions a module imports (reference/proxy-wasm-host.md §3), linked per ABI version as
+// The host functions a module imports (docs/host-simulator.md), linked per ABI version as
 // cpp-host does: 0.1.0 gets get_configuration/continue_request/continue_response/clear_route_cache,
 // 0.2.x gets continue_stream/close_stream, 0.2.1 adds get_log_level. WASI is provided under both
 // `wasi_unstable` and `wasi_snapshot_preview1`. `env.abort` is NOT provided (Envoy does not).
@@ -88,7 +88,7 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
     const fn = (a0?: any, a1?: any, a2?: any, a3?: any, a4?: any, a5?: any, a6?: any, a7?: any, a8?: any, a9?: any, a10?: any, a11?: any): number | void => {
       if (sim.phase !== "running") {
         if (sim.phase === "instantiate") {
-          // Envoy: top-level code runs in link(), before any context exists (§0 fact 5).
+          // Envoy: top-level code runs in link(), before any context exists ( fact 5).
           throw new HostCallFatal(`host call ${module}.${name} during module instantiation (start section): top-level code must make no host calls`);
         }
         if ((sim.phase === "malloc" && restrictedMalloc) || (sim.phase === "initialize" && restrictedInit)) {
@@ -412,7 +412,7 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
     const body = readOr(bp, bs);
     const trailers = mem.readPairs(tp, ts);
     if (cluster === null || headers === null || body === null || trailers === null) return WasmResult.InvalidMemoryAccess;
-    // Checks in Envoy's order (§3.5).
+    // Checks in Envoy's order.
     if ((timeout | 0) < 0) return WasmResult.BadArgument;
     if (sim.clusters && !Object.prototype.hasOwnProperty.call(sim.clusters, cluster)) {
       if (sim.strict.failOnUnexpectedHttpCall) {
@@ -561,7 +561,7 @@ export function buildImports(sim: ProxyWasmSimulator): ImportTable {
 
 type Wrap = (module: string, name: string, spec: string, impl: (...args: any[]) => number | void) => HostFunction;
 
-/** WASI preview1 subset, as cpp-host provides it (§3.9). */
+/** WASI preview1 subset, as cpp-host provides it. */
 function wasiImports(sim: ProxyWasmSimulator, module: string, wrap: Wrap): Record<string, HostFunction> {
   const mem = sim.memory;
   const out: Record<string, HostFunction> = {};

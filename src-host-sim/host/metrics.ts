@@ -1,4 +1,4 @@
-// Metrics (reference/proxy-wasm-host.md §3.8). Envoy binds every define to the stat
+// Metrics (docs/host-simulator.md). Envoy binds every define to the stat
 // `wasmcustom.<name>`; ids are per VM: counters 4, 8, …; gauges 5, 9, …; histograms 6, 10, ….
 
 import { MetricType, WasmResult } from "../abi/enums.js";

@@ -1,4 +1,4 @@
-// Properties (reference/proxy-wasm-host.md §4.7): Envoy's CEL-style lookup and its value
+// Properties (docs/host-simulator.md): Envoy's CEL-style lookup and its value
 // serialization. A path is a list of segments; the first one selects a top-level attribute
 // (request, response, connection, source, destination, upstream, metadata, filter_state, xds),
 // then the wasm tokens (plugin_name, plugin_root_id, plugin_vm_id, connection_id), then the
@@ -297,7 +297,7 @@ function addressAttributes(a: { address: string; port: number }): PropertyValue 
 
 function topLevel(env: PropertyEnvironment, name: string): PropertyValue | undefined {
   const s = env.stream;
-  // Wasm-specific tokens are answered on every context (§4.7 step 2).
+  // Wasm-specific tokens are answered on every context ( step 2).
   if (name === "plugin_name") return str(env.pluginName);
   if (name === "plugin_root_id") return str(env.rootId);
   if (name === "plugin_vm_id") return str(env.vmId);

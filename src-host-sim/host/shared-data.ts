@@ -1,4 +1,4 @@
-// Shared data and shared queues (reference/proxy-wasm-host.md §3.7). Envoy keeps both per vm_id,
+// Shared data and shared queues (docs/host-simulator.md). Envoy keeps both per vm_id,
 // process-wide: pass one SharedDataStore to several simulators to model several worker VMs of
 // one proxy. The cas counter is global to the store, starts at 1 and skips 0.
 

@@ -1,5 +1,5 @@
 // ProxyWasmSimulator: loads any Proxy-Wasm module (ABI 0.1.0, 0.2.0, 0.2.1) into Node's
-// WebAssembly and drives it the way Envoy does (reference/proxy-wasm-host.md). All state lives in
+// WebAssembly and drives it the way Envoy does (docs/host-simulator.md). All state lives in
 // the instance: several simulators run side by side in one process (vitest runs files in parallel),
 // and several simulators may share a VirtualClock / SharedDataStore / MetricsStore to model the
 // worker VMs of one proxy.
@@ -97,7 +97,7 @@ export interface SimulatorOptions {
   /** opt-in checks that throw SimulatorStrictError / record warnings (strict.ts; all off by default) */
   strict?: StrictOptions;
   /**
-   * run Envoy's throwaway canary VM first (§4.2): the same module in its own VM runs load,
+   * run Envoy's throwaway canary VM first: the same module in its own VM runs load,
    * initialise, context_create, on_vm_start and on_configure, and is dropped without on_done /
    * on_delete; its failure fails start() (default false).
    */
@@ -374,7 +374,7 @@ export class ProxyWasmSimulator implements StreamHost {
     if (!marker) throw new SimulatorLoadError("Missing or unknown Proxy-Wasm ABI version", FailState.UnableToInitializeCode);
     const sim = new ProxyWasmSimulator(marker[1], options);
     if (options.simulateCanary === true) {
-      // The canary VM (§4.2): its own instance, memory and ids; it shares only what is process-wide
+      // The canary VM: its own instance, memory and ids; it shares only what is process-wide
       // in Envoy (the clock, shared data keyed by vm_id, stats). Its load fails exactly as ours would.
       sim.canaryVm = await ProxyWasmSimulator.create(bytes, { ...canaryOptions(options), clock: sim.clock, sharedData: sim.sharedData, metrics: sim.metrics });
     }
@@ -562,7 +562,7 @@ export class ProxyWasmSimulator implements StreamHost {
   }
 
   private configure(): { ok: boolean; result: number; trapped?: TrapInfo } {
-    // The plugin configuration (buffer 7) is readable only inside on_configure (§4.2 step 6).
+    // The plugin configuration (buffer 7) is readable only inside on_configure ( step 6).
     this.root.configuring = true;
     const o = this.callGuest("proxy_on_configure", [this.rootContextId, this.pluginConfiguration.length], this.rootContextId);
     this.root.configuring = false;
@@ -672,7 +672,7 @@ export class ProxyWasmSimulator implements StreamHost {
       call.timeoutTimer = this.clock.schedule(call.timeoutMs, () => {
         call.timeoutTimer = null;
         if (!call.pending) return;
-        // Envoy's AsyncClient answers a timeout with a successful 504 response (§4.4).
+        // Envoy's AsyncClient answers a timeout with a successful 504 response.
         this.holding(() =>
           this.deliverHttpCall(call, "timed-out", {
             status: 504,

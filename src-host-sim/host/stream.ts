@@ -1,5 +1,5 @@
 // HttpStream: one HTTP stream through the simulated Envoy filter chain, with this module as its
-// only filter (reference/proxy-wasm-host.md §4.3–§4.5, §4.8). It owns the iteration state of each
+// only filter (docs/host-simulator.md). It owns the iteration state of each
 // direction (stopped, buffered body, held trailers), the map/buffer availability rules, deferred
 // continue / local reply execution and the end-of-stream callbacks.
 
@@ -65,7 +65,7 @@ export interface PhaseResult {
   /** false when the module's callback was not invoked (paused, bypassed, VM failed…) */
   called: boolean;
   rawReturn: number | null;
-  /** the status Envoy's filter returns after the conversions of §4.1 (null when not called) */
+  /** the status Envoy's filter returns after the conversions of (null when not called) */
   envoyStatus: number | null;
   trapped?: TrapInfo;
 }
@@ -285,7 +285,7 @@ export class HttpStream {
         return notCalled(FilterHeadersStatus.Continue);
       }
       if (this.host.vmFailed() && !this.created) {
-        // Later streams on a failed VM (§4.8): fail-open → the filter is not installed;
+        // Later streams on a failed VM: fail-open → the filter is not installed;
         // fail-closed → a null context answers 503 at decodeHeaders.
         if (this.host.streamOptions.failOpen) {
           this.bypassed = true;
@@ -333,14 +333,14 @@ export class HttpStream {
     return this.finish("done");
   }
 
-  /** reset: the client aborts mid-request; the same log and destroy path runs (§4.3 step 7). */
+  /** reset: the client aborts mid-request; the same log and destroy path runs ( step 7). */
   reset(): CompletionResult {
     return this.finish("reset");
   }
 
   // ---- internal: used by the host functions --------------------------------------------------
 
-  /** getMap: the header map Envoy would expose now, or null when it is unavailable (§3.3). */
+  /** getMap: the header map Envoy would expose now, or null when it is unavailable. */
   getMap(type: number, write: boolean): HeaderMap | null {
     if (this.accessLogPhase) {
       if (write) return null;
@@ -407,7 +407,7 @@ export class HttpStream {
     if (!this.pendingLocalReply) this.pendingLocalReply = r;
   }
 
-  /** executeLocalReply: Envoy's deferred sendLocalReply (§4.5). */
+  /** executeLocalReply: Envoy's deferred sendLocalReply. */
   executeLocalReply(): void {
     const r = this.pendingLocalReply;
     this.pendingLocalReply = null;
@@ -599,7 +599,7 @@ export class HttpStream {
     return { called: o.called, rawReturn: o.called ? o.value : null, envoyStatus: st };
   }
 
-  /** continueDirection: what continueDecoding/continueEncoding does for this filter (§4.4). */
+  /** continueDirection: what continueDecoding/continueEncoding does for this filter. */
   private continueDirection(d: Direction): void {
     const stopped = d.stopped;
     if (stopped === "none") return;
@@ -790,7 +790,7 @@ export class HttpStream {
     res.bodySize = lr.body.length;
     res.endSeen = true;
     if (this.host.streamOptions.localReplyThroughFilter && !responseStarted && this.created && !this.host.vmFailed()) {
-      // The reply goes through the encoder chain: this filter sees its own local reply (§4.5).
+      // The reply goes through the encoder chain: this filter sees its own local reply.
       res.endSeen = lr.body.length === 0;
       this.runHeaders(res);
       if (lr.body.length > 0 && !this.isTerminalExceptLocalReply()) {

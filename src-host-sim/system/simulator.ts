@@ -1,6 +1,6 @@
 // The system (porta) simulator: serves
 //   GET /admin/api/services/<id>/proxy/configs/<environment>/latest.json?access_token=…
-// with a proxy-config document built from the seed (reference/3scale-backend.md §4), plus test
+// with a proxy-config document built from the seed (3scale's backend API), plus test
 // knobs: forced status, delay, malformed body, request log.
 import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
 import { loadSeed } from "../backend/simulator.js";

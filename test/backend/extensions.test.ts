@@ -1,4 +1,4 @@
-// The 3scale-options extensions (reference §1.3, §2.1, §2.6) beyond the §7 vectors: hierarchy,
+// The 3scale-options extensions (reference) beyond the vectors: hierarchy,
 // list_app_keys, flat_usage on authrep, the deprecated no_body query parameter, limit-header
 // selection rules.
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// Every test vector of reference/3scale-backend.md §7 (apisonator's own integration tests), one row
+// Every test vector of 3scale's backend API (apisonator's own integration tests), one row
 // each, driven over real HTTP against a fresh simulator seeded with the provider fixtures.
 import { afterEach, describe, expect, it } from "vitest";
 import type { BackendSimulator, ManualClock } from "../../src-host-sim/backend/index.js";
@@ -567,7 +567,7 @@ const vectors: Vector[] = [
   },
 ];
 
-describe("backend simulator: apisonator test vectors (reference §7)", () => {
+describe("backend simulator: apisonator test vectors (reference)", () => {
   let sim: BackendSimulator | undefined;
   afterEach(async () => {
     await sim?.stop();

@@ -5,7 +5,7 @@ import { readDiagnostics, splitPathReason } from "../../src-host-sim/cli/lib/mod
 import { parseHeader, parseRequestLine } from "../../src-host-sim/cli/lib/request-line.js";
 import { mask, maskAuthrepPath, Secrets } from "../../src-host-sim/cli/lib/secrets.js";
 
-describe("JSON path notation (configuration.md §2)", () => {
+describe("JSON path notation (docs/configuration.md)", () => {
   it.each([
     [[], "(root)"],
     [["api"], "api"],

@@ -1,9 +1,9 @@
-// configuration.md §1-§3: how the document is read, the top level, and the diagnostics format
+// docs/configuration.md: how the document is read, the top level, and the diagnostics format
 // (every problem reported, JSON paths, reason texts).
 import { describe, expect, it } from "vitest";
 import { minimalConfig, systemObject, validate, validateBytes, withService, type Json } from "./entry.js";
 
-describe("document-level problems (§1)", () => {
+describe("document-level problems", () => {
   it.each([
     { name: "0 bytes", text: "", error: "(root): empty configuration" },
     { name: "only JSON whitespace", text: " \t\r\n ", error: "(root): empty configuration" },
@@ -42,7 +42,7 @@ describe("document-level problems (§1)", () => {
   });
 });
 
-describe("duplicate member names (§1)", () => {
+describe("duplicate member names", () => {
   it.each([
     { name: "at the top level", text: '{"api":"v1","api":"v1"}', path: "api" },
     {
@@ -74,7 +74,7 @@ describe("duplicate member names (§1)", () => {
   });
 });
 
-describe("api (§3)", () => {
+describe("api", () => {
   it.each(["v1", "v1.0", "v1.0.0"])("accepts %j", async (api) => {
     const r = await validate({ ...minimalConfig(), api });
     expect(r.ok).toBe(true);
@@ -103,7 +103,7 @@ describe("api (§3)", () => {
   });
 });
 
-describe("top-level members (§3)", () => {
+describe("top-level members", () => {
   it.each([
     { name: "backend missing", patch: { backend: undefined }, error: "backend: missing required field" },
     { name: "backend null", patch: { backend: null }, error: "backend: missing required field" },
@@ -139,7 +139,7 @@ describe("top-level members (§3)", () => {
   });
 });
 
-describe("every problem is reported, not only the first (§2)", () => {
+describe("every problem is reported, not only the first", () => {
   it("reports problems at every level of one document", async () => {
     const config = {
       api: "v9",

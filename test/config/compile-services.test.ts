@@ -1,4 +1,4 @@
-// configuration.md §7-§9 and §11: services, credentials and their sources, mapping rules and
+// docs/configuration.md: services, credentials and their sources, mapping rules and
 // usages, with every default, rule and warning.
 import { describe, expect, it } from "vitest";
 import {
@@ -7,7 +7,7 @@ import {
 
 const S = "services[0]";
 
-describe("service id and token (§7)", () => {
+describe("service id and token", () => {
   it("reads the id and the static token", async () => {
     const r = await validate(minimalConfig());
     expect(r.ok).toBe(true);
@@ -67,7 +67,7 @@ describe("service id and token (§7)", () => {
   });
 });
 
-describe("environment (§7, G4)", () => {
+describe("environment", () => {
   it.each([
     { environment: undefined, expected: "production" },
     { environment: null, expected: "production" },
@@ -102,7 +102,7 @@ describe("environment (§7, G4)", () => {
   });
 });
 
-describe("authorities (§7)", () => {
+describe("authorities", () => {
   it.each([
     { name: "absent → [\"*\"]", authorities: undefined, expected: ["*"] },
     { name: "null → [\"*\"]", authorities: null, expected: ["*"] },
@@ -148,7 +148,7 @@ describe("authorities (§7)", () => {
   });
 });
 
-describe("credentials (§8)", () => {
+describe("credentials", () => {
   const header = (keys: Json, extra: { [k: string]: Json } = {}): Json => ({ header: { keys, ...extra } });
   const query = (keys: Json): Json => ({ query_string: { keys } });
 
@@ -213,7 +213,7 @@ describe("credentials (§8)", () => {
   });
 });
 
-describe("source objects (§8.1)", () => {
+describe("source objects", () => {
   const P = `${S}.credentials.user_key[0]`;
 
   it.each([
@@ -286,7 +286,7 @@ describe("source objects (§8.1)", () => {
   });
 });
 
-describe("mapping rules and usages (§9)", () => {
+describe("mapping rules and usages", () => {
   const R = `${S}.mapping_rules[0]`;
   const rule = (patch: { [k: string]: Json }): { [k: string]: Json } => ({ method: "GET", pattern: "/", usages: [{ name: "hits", delta: 1 }], ...patch });
   const withRules = (rules: Json[]): { [k: string]: Json } => withService((s) => {

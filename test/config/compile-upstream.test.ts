@@ -1,4 +1,4 @@
-// configuration.md §4-§6: upstream objects (URL rules and derived values), system, backend and
+// docs/configuration.md: upstream objects (URL rules and derived values), system, backend and
 // its extensions.
 import { describe, expect, it } from "vitest";
 import { minimalConfig, SYSTEM_TOKEN, systemObject, validate, withBackend, type Json } from "./entry.js";
@@ -9,7 +9,7 @@ function withBackendUpstream(upstream: { [k: string]: Json }): { [k: string]: Js
   });
 }
 
-describe("upstream URL: derived values (§4)", () => {
+describe("upstream URL: derived values", () => {
   it.each([
     { url: "https://su1.3scale.net/", scheme: "https", authority: "su1.3scale.net", basePath: "/", query: "" },
     { url: "https://h", scheme: "https", authority: "h", basePath: "/", query: "" },
@@ -34,7 +34,7 @@ describe("upstream URL: derived values (§4)", () => {
   });
 });
 
-describe("upstream URL: invalid forms (§4)", () => {
+describe("upstream URL: invalid forms", () => {
   it.each([
     { url: "", why: "empty URL" },
     { url: "su1.3scale.net", why: "expected an absolute http:// or https:// URL" },
@@ -68,7 +68,7 @@ describe("upstream URL: invalid forms (§4)", () => {
   });
 });
 
-describe("upstream fields (§4)", () => {
+describe("upstream fields", () => {
   it.each([
     { name: "timeout defaults to 1000 ms", upstream: { name: "b", url: "https://h/" }, timeout: 1000 },
     { name: "timeout 0 (no timeout)", upstream: { name: "b", url: "https://h/", timeout: 0 }, timeout: 0 },
@@ -113,7 +113,7 @@ describe("upstream fields (§4)", () => {
   });
 });
 
-describe("system (§5)", () => {
+describe("system", () => {
   it("reads the upstream, the token and the default ttl 600", async () => {
     const r = await validate({ ...minimalConfig(), system: systemObject() });
     expect(r.ok).toBe(true);
@@ -157,7 +157,7 @@ describe("system (§5)", () => {
   });
 });
 
-describe("backend and its extensions (§6)", () => {
+describe("backend and its extensions", () => {
   it.each([
     { name: "no extensions", extensions: undefined, header: "rejection_reason_header=1" },
     { name: "an empty list", extensions: [], header: "rejection_reason_header=1" },
@@ -228,7 +228,7 @@ describe("backend and its extensions (§6)", () => {
   it("warns about an unknown backend member", async () => {
     const r = await validate(withBackend((b) => {
       b.name = "backend-name";
-      b.colour = true; // (backend.cache is a known member since issue 9)
+      b.colour = true; // (backend.cache is a known member)
     }));
     expect(r.ok).toBe(true);
     expect(r.warnings).toEqual(["backend.colour: unknown field"]);

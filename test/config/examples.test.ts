@@ -1,4 +1,4 @@
-// configuration.md §13-§14: every example configuration is valid, converted from YAML the way
+// docs/configuration.md: every example configuration is valid, converted from YAML the way
 // Istio converts `spec.pluginConfig` to JSON.
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -145,7 +145,7 @@ credentials:
   },
 ];
 
-describe("credential examples (§13.1-§13.6)", () => {
+describe("credential examples", () => {
   it.each(CREDENTIAL_EXAMPLES)("$name is valid, with no warning", async ({ yaml }) => {
     const r = await validate(serviceWith(yaml));
     expect(r.errors).toEqual([]);
@@ -166,7 +166,7 @@ describe("credential examples (§13.1-§13.6)", () => {
   });
 });
 
-describe("mapping-rule example (§13.7)", () => {
+describe("mapping-rule example", () => {
   it("is valid and keeps the rules in order", async () => {
     const r = await validate(serviceWith(`
 mapping_rules:

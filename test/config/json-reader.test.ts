@@ -39,7 +39,7 @@ describe("string escapes", () => {
     { name: "\\u escape, upper-case hex", text: '"\\u00E9"', value: "é" },
     { name: "\\u0000", text: '"a\\u0000b"', value: "a\u0000b" },
     { name: "surrogate pair escape", text: '"\\ud83d\\ude00"', value: "😀" },
-    { name: "the two characters \\$ (configuration.md §1)", text: '"\\\\$"', value: "\\$" },
+    { name: "the two characters \\$ (docs/configuration.md)", text: '"\\\\$"', value: "\\$" },
     { name: "escapes mixed with text", text: '"a\\tb\\\\c\\"d\\u0041"', value: 'a\tb\\c"dA' },
   ])("$name", async ({ text, value }) => {
     const r = await probeJson(text);

@@ -1,6 +1,6 @@
-// behaviour.md §8.3: reading porta's proxy-config answer (token and rules), skipping unusable
+// docs/behaviour.md: reading porta's proxy-config answer (token and rules), skipping unusable
 // rules with a warning, failing the whole answer only when it has no usable content. Vectors
-// S4, S8 and S10 of §10.5 are here; the schedule and merging belong to the runtime tests.
+// S4, S8 and S10 of are here; the schedule and merging belong to the runtime tests.
 import { describe, expect, it } from "vitest";
 import { freshEntry, porta, toArrayBuffer, type Json, type PortaReport } from "./entry.js";
 

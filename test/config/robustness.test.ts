@@ -1,4 +1,4 @@
-// Nothing a configuration contains may trap the VM (configuration.md §2, behaviour.md §10.6):
+// Nothing a configuration contains may trap the VM (docs/configuration.md, docs/behaviour.md):
 // the robustness vectors, truncated and mutated documents, deep nesting, large and binary input.
 // An abort inside the module would surface here as a thrown JS error.
 import { describe, expect, it } from "vitest";
@@ -34,7 +34,7 @@ function parse(raw: string): ConfigReport {
   return JSON.parse(raw) as ConfigReport;
 }
 
-describe("robustness vectors (behaviour.md §10.6)", () => {
+describe("robustness vectors (docs/behaviour.md)", () => {
   it.each([
     { name: '""', text: "", errors: ["(root): empty configuration"] },
     { name: "{}", text: "{}", errors: ["api: missing required field", "backend: missing required field", "services: missing required field"] },

@@ -25,7 +25,7 @@ async function start(): Promise<RunningStack> {
   return stack;
 }
 
-/** The authrep the module sends for GET / with this user_key (behaviour.md §6). */
+/** The authrep the module sends for GET / with this user_key (docs/behaviour.md). */
 async function authrep(s: RunningStack, userKey: string): Promise<{ status: number; reason: string | null }> {
   const path =
     `transactions/authrep.xml?service_id=${service.id}&service_token=${SERVICE_TOKEN}` +

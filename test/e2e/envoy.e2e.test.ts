@@ -4,7 +4,7 @@
 // acceptance cases as HTTP requests to Envoy's listener.
 //
 // Needs a container engine with both images already present (pulls are not attempted). Where
-// there is none, the suite is reported as SKIPPED with the reason (toolchain.md §7); it never
+// there is none, the suite is reported as SKIPPED with the reason (the toolchain notes); it never
 // passes silently and never fails for that reason.
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";

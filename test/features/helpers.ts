@@ -1,4 +1,4 @@
-// Shared helpers for the gateway-features tests (issue 10): the product module in the host
+// Shared helpers for the gateway-features tests: the product module in the host
 // simulator, with the backend cluster answered in-process by the 3scale backend simulator when
 // the backend's real answer matters (limit headers, oauth_authrep).
 import { expect } from "vitest";

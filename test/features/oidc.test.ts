@@ -1,5 +1,5 @@
 // OIDC services (docs/features.md): authorized with oauth_authrep.xml, the client id from the JWT
-// as app_id and no app_key needed (3scale-backend.md §1, §3.8); marked statically or by system's
+// as app_id and no app_key needed (3scale's backend API); marked statically or by system's
 // backend_version "oauth".
 import { describe, expect, it } from "vitest";
 import { BACKEND_CLUSTER, SYSTEM_CLUSTER, config, filterOn, get, limitedBackend, request, s1Config, startFilter, systemBlock } from "./helpers.js";
@@ -112,7 +112,7 @@ describe("OIDC from the system proxy config", () => {
   });
 });
 
-describe("OIDC with the authorization cache (issue 9)", () => {
+describe("OIDC with the authorization cache", () => {
   it("asks oauth_authorize.xml on a miss, and the backend simulator allows the client", async () => {
     const backend = limitedBackend(5, "oauth");
     const sim = await filterOn(backend, s1Config({ authentication: "oidc", credentials: OIDC_CREDS }, { cache: { enabled: true } }));

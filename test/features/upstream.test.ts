@@ -33,7 +33,7 @@ describe("credential stripping", () => {
     expect(header(headers, ":authority")).toBe("api.example.com");
   });
 
-  it("leaves the request unchanged by default (behaviour.md §2.3)", async () => {
+  it("leaves the request unchanged by default (docs/behaviour.md)", async () => {
     const { headers } = await upstream({}, "/a?api_key=K", [["x-api-key", "H"]]);
     expect(header(headers, ":path")).toBe("/a?api_key=K");
     expect(header(headers, "x-api-key")).toBe("H");

@@ -1,4 +1,4 @@
-// Protocol tokens are case-mapped in ASCII only (behaviour.md §3 "lower-cased (ASCII)", §5 method
+// Protocol tokens are case-mapped in ASCII only (docs/behaviour.md "lower-cased (ASCII)" method
 // upper-cased): a non-ASCII letter keeps its case whatever else the token contains, so Unicode
 // rules ("ß" → "SS", "É" → "é") never decide whether a service or a mapping rule matches.
 import { describe, expect, it } from "vitest";

@@ -1,10 +1,10 @@
-// The authrep call (behaviour.md §6): cluster, timeout, headers, path and percent-encoding.
+// The authrep call (docs/behaviour.md): cluster, timeout, headers, path and percent-encoding.
 import { describe, expect, it } from "vitest";
 import { BACKEND_CLUSTER, config, get, onlyAuthrep, send, requestHeaders, startFilter } from "./harness.js";
 
 const PREFIX = "/transactions/authrep.xml?service_id=2555417834780&service_token=service_token";
 
-describe("authrep request (§6)", () => {
+describe("authrep request", () => {
   it("user_key example: exact :path and headers", async () => {
     const sim = await startFilter(config());
     get(sim, "/?user_key=some_api_key");

@@ -1,4 +1,4 @@
-// The compose example (behaviour.md §10.2, C1–C12), system answer not yet arrived.
+// The compose example (docs/behaviour.md, C1–C12), system answer not yet arrived.
 import { describe, expect, it } from "vitest";
 import { credentialsOf, expectReply, onlyAuthrep, REPLY, send, requestHeaders, startFilter, type Headers } from "./harness.js";
 import { COMPOSE_CONFIG } from "./fixtures.js";
@@ -9,7 +9,7 @@ async function compose() {
   return startFilter(COMPOSE_CONFIG);
 }
 
-describe("compose example (§10.2)", () => {
+describe("compose example", () => {
   it("loading logs the two unknown-field warnings", async () => {
     const sim = await compose();
     const warnings = sim.logs.filter((l) => l.level === 3).map((l) => l.message);

@@ -1,4 +1,4 @@
-// Credential resolution through the whole filter (behaviour.md §4, acceptance table §10.1 R1–R20b).
+// Credential resolution through the whole filter (docs/behaviour.md, acceptance table R1–R20b).
 import { describe, expect, it } from "vitest";
 import { b64, config, credentialsOf, expectReply, get, onlyAuthrep, REPLY, send, requestHeaders, startFilter, type Headers, type Json } from "./harness.js";
 import { CREDENTIALS } from "./fixtures.js";
@@ -51,7 +51,7 @@ const cases: Case[] = [
   { name: "x-jwt-payload nested 1000 levels", credentials: CREDENTIALS.jwtPayloadHeader!, headers: [["x-jwt-payload", b64url("[".repeat(1000) + "]".repeat(1000))]], expected: "missing" },
 ];
 
-describe("credential resolution (behaviour.md §4, §10.1)", () => {
+describe("credential resolution (docs/behaviour.md)", () => {
   it.each(cases)("$name", async (c) => {
     const sim = await startFilter(config({}, { credentials: c.credentials }));
     const s = send(sim, requestHeaders("GET", c.path ?? "/", c.headers ?? []), c.metadata);
@@ -66,7 +66,7 @@ describe("credential resolution (behaviour.md §4, §10.1)", () => {
   });
 });
 
-describe("query decoding in credentials (§4.1) reaches the authrep re-encoded (§6)", () => {
+describe("query decoding in credentials reaches the authrep re-encoded", () => {
   it.each([
     ["/?user_key=a+b", "a%20b"],
     ["/?user_key=a%2Bb", "a%2Bb"],

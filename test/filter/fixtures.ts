@@ -1,4 +1,4 @@
-// Credential configurations of configuration.md §13 and the compose example of behaviour.md §10.2,
+// Credential configurations of docs/configuration.md and the compose example of docs/behaviour.md,
 // as JSON objects.
 import { Json } from "./harness.js";
 import { BASIC_EXTENDED_OPS, BASIC_SIMPLE_OPS } from "../support/basic-auth-ops.js";

@@ -120,7 +120,7 @@ export function credentialsOf(a: Authrep): Record<string, string> {
   return out;
 }
 
-/** expectLocalReply asserts the exact local reply of §2.2. */
+/** expectLocalReply asserts the exact local reply of */
 export function expectLocalReply(s: { localResponse?: { status: number; bodyText: string; details: string } | null }, status: number, body: string, details?: string) {
   expect(s.localResponse).toBeTruthy();
   expect(s.localResponse!.status).toBe(status);

@@ -1,10 +1,10 @@
 // Header values that are not UTF-8 (the engineering rule "nothing may trap"). Envoy's HTTP/1 codec
 // passes obs-text bytes (0x80-0xFF) through, so any header — a credential, `:path`, `:authority` —
 // can carry invalid UTF-8. The module decodes header values lossily, one U+FFFD per maximal
-// invalid subpart (behaviour.md §4.1 says so for decoded query bytes; header values get the same
+// invalid subpart (docs/behaviour.md says so for decoded query bytes; header values get the same
 // decoding), and everything downstream works on that text: the authrep then carries the
-// percent-encoded UTF-8 of U+FFFD, %EF%BF%BD (§6), and decode ops refuse non-UTF-8 results
-// (operations.md §3.6), so a credential that only resolves through them is missing.
+// percent-encoded UTF-8 of U+FFFD, %EF%BF%BD, and decode ops refuse non-UTF-8 results
+// (docs/operations.md), so a credential that only resolves through them is missing.
 import { describe, expect, it } from "vitest";
 import type { HeaderValue, ProxyWasmSimulator } from "../../src-host-sim/index.js";
 import { b64, BACKEND_CLUSTER, config, credentialsOf, expectReply, onlyAuthrep, REPLY, startFilter, type Json } from "./harness.js";

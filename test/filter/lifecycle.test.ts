@@ -1,11 +1,11 @@
-// Lifecycle (behaviour.md §1): module interface, any root id, configuration diagnostics,
+// Lifecycle (docs/behaviour.md): module interface, any root id, configuration diagnostics,
 // reconfiguration atomicity, powered-by, per-stream state.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { modulePath } from "../support/modules.js";
 import { config, createFilter, expectReply, get, onlyAuthrep, REPLY, startFilter } from "./harness.js";
 
-describe("module interface (§1.6)", () => {
+describe("module interface", () => {
   it("exports the ABI surface and imports only env.proxy_* and WASI", () => {
     const m = new WebAssembly.Module(readFileSync(modulePath("product")));
     const exports = WebAssembly.Module.exports(m).map((e) => e.name);
@@ -21,7 +21,7 @@ describe("module interface (§1.6)", () => {
   });
 });
 
-describe("root ids (§1.1)", () => {
+describe("root ids", () => {
   it.each(["threescale-wasm-auth", "", "some-other-root"])("serves root id %j", async (rootId) => {
     const sim = await startFilter(config(), { rootId });
     const s = get(sim, "/?user_key=k");
@@ -35,7 +35,7 @@ describe("root ids (§1.1)", () => {
   });
 });
 
-describe("configuration diagnostics (§1.2, §9)", () => {
+describe("configuration diagnostics", () => {
   it("accepted: one info line", async () => {
     const sim = await startFilter(config());
     expect(sim.logs.filter((l) => l.level === 2).map((l) => l.message)).toContain("configuration accepted: api v1, 1 service(s), system disabled");
@@ -75,7 +75,7 @@ describe("configuration diagnostics (§1.2, §9)", () => {
   });
 });
 
-describe("reconfiguration (§1.3, configuration.md §2)", () => {
+describe("reconfiguration (docs/configuration.md)", () => {
   it("a rejected reconfiguration keeps the previous model", async () => {
     const sim = await startFilter(config());
     expect(sim.reconfigure("{not json")).toBe(false);
@@ -99,7 +99,7 @@ describe("reconfiguration (§1.3, configuration.md §2)", () => {
   });
 });
 
-describe("responses (§2.3)", () => {
+describe("responses", () => {
   it("a local reply also carries powered-by: 3scale", async () => {
     const sim = await startFilter(config());
     const s = get(sim, "/");

@@ -1,4 +1,4 @@
-// Mapping-rule tables of behaviour.md §10.3 and §5, through the pipeline's pure functions (the
+// Mapping-rule tables of docs/behaviour.md, through the pipeline's pure functions (the
 // same tables run through the whole filter in the simulator in rules.test.ts).
 import { describe, expect, it } from "vitest";
 import { pipelineEntry } from "./pipeline-entry.js";
@@ -76,7 +76,7 @@ const rows: Row[] = [
   ["/x?&&", "/x", true],
 ];
 
-describe("mapping rules (behaviour.md §10.3)", () => {
+describe("mapping rules (docs/behaviour.md)", () => {
   it.each(rows)("pattern %j against %j matches: %s", async (pattern, path, match) => {
     const e = await pipelineEntry();
     expect(e.matchRule("ANY", pattern, "GET", path)).toBe(match ? 1 : 0);
@@ -109,7 +109,7 @@ describe("pattern compilation", () => {
   });
 });
 
-describe("request path normalisation (§5.1)", () => {
+describe("request path normalisation", () => {
   it.each([
     ["/a/./b/../c", "/a/c"],
     ["/a/b/..", "/a/"],

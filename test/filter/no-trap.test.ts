@@ -1,4 +1,4 @@
-// "Nothing traps" (behaviour.md §1.5) for the request pipeline: deterministic pseudo-random
+// "Nothing traps" (docs/behaviour.md) for the request pipeline: deterministic pseudo-random
 // patterns, paths and queries through the pure functions, and hostile requests through the filter.
 import { describe, expect, it } from "vitest";
 import { pipelineEntry } from "./pipeline-entry.js";

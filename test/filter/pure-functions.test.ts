@@ -1,9 +1,9 @@
-// Query decoding (§4.1), authority normalisation (§3), authrep percent-encoding (§6) and answer
-// classification (§7), through the pipeline's pure functions.
+// Query decoding, authority normalisation, authrep percent-encoding and answer
+// classification, through the pipeline's pure functions.
 import { describe, expect, it } from "vitest";
 import { pipelineEntry } from "./pipeline-entry.js";
 
-describe("query_string decoding (behaviour.md §4.1)", () => {
+describe("query_string decoding (docs/behaviour.md)", () => {
   it.each([
     ["/?user_key=K", "user_key", "=K"],
     ["/?user_key=", "user_key", "="],
@@ -26,7 +26,7 @@ describe("query_string decoding (behaviour.md §4.1)", () => {
   });
 });
 
-describe("authority normalisation (behaviour.md §3)", () => {
+describe("authority normalisation (docs/behaviour.md)", () => {
   it.each([
     ["web.app", "http", "web.app"],
     ["web.app:443", "https", "web.app"],
@@ -42,7 +42,7 @@ describe("authority normalisation (behaviour.md §3)", () => {
   });
 });
 
-describe("authrep value encoding (behaviour.md §6)", () => {
+describe("authrep value encoding (docs/behaviour.md)", () => {
   it.each([
     ["some_api_key", "some_api_key"],
     ["pa ss&x=1+2%", "pa%20ss%26x%3D1%2B2%25"],
@@ -57,7 +57,7 @@ describe("authrep value encoding (behaviour.md §6)", () => {
   });
 });
 
-describe("backend answer classification (behaviour.md §7)", () => {
+describe("backend answer classification (docs/behaviour.md)", () => {
   it.each([
     [3, "200", "", "200 allowed"],
     [3, "409", "limits_exceeded", "429 Usage limit exceeded"],

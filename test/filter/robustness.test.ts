@@ -1,9 +1,9 @@
-// Robustness vectors (behaviour.md §10.6): none may trap the VM.
+// Robustness vectors (docs/behaviour.md): none may trap the VM.
 import { describe, expect, it } from "vitest";
 import { b64, config, expectReply, onlyAuthrep, REPLY, send, startFilter, type Headers } from "./harness.js";
 import { CREDENTIALS } from "./fixtures.js";
 
-describe("robustness (§10.6)", () => {
+describe("robustness", () => {
   it.each([
     ["no :path", [[":method", "GET"], [":authority", "a"]]],
     ["no :method", [[":path", "/?user_key=k"], [":authority", "a"]]],

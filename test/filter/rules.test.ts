@@ -1,5 +1,5 @@
 // Mapping rules through the whole filter: R21–R23 (usage summation), `last`, zero/negative deltas,
-// and the §10.3 tables (same rows as mapping-rules.test.ts, second leg through the simulator).
+// and the tables (same rows as mapping-rules.test.ts, second leg through the simulator).
 import { describe, expect, it } from "vitest";
 import { config, expectReply, get, onlyAuthrep, REPLY, send, requestHeaders, startFilter } from "./harness.js";
 
@@ -9,7 +9,7 @@ const R21_RULES = [
   { method: "ANY", pattern: "/products/{id}/sold", usages: [{ name: "sales", delta: 1 }, { name: "products", delta: 1 }] },
 ];
 
-describe("usage summation (§5.4, R21–R23)", () => {
+describe("usage summation", () => {
   it("R21 GET /products/1/sold matches all three rules; usages in order of first appearance", async () => {
     const sim = await startFilter(config({}, { mapping_rules: R21_RULES }));
     get(sim, "/products/1/sold?user_key=k");
@@ -116,7 +116,7 @@ const TABLE: Row[] = [
   ["\\/v1\\/x", "/v1/x", false],
 ];
 
-describe("§10.3 through the filter (rule method ANY, credential in a header)", () => {
+describe(" through the filter (rule method ANY, credential in a header)", () => {
   it.each(TABLE)("pattern %j against %j matches: %s", async (pattern, path, match) => {
     const sim = await startFilter(config({}, {
       credentials: { user_key: [{ header: { keys: ["x-key"] } }] },

@@ -1,4 +1,4 @@
-// No secret in clear in any log line, at trace level (behaviour.md §9); masked forms only at debug.
+// No secret in clear in any log line, at trace level (docs/behaviour.md); masked forms only at debug.
 import { describe, expect, it } from "vitest";
 import { config, get, onlyAuthrep, send, SYSTEM_CLUSTER, systemBlock } from "./harness.js";
 import { startFilter } from "./harness.js";
@@ -10,8 +10,8 @@ const USER_KEY = "user-key-SECRET-def0";
 const APP_KEY = "app-key-SECRET-1122";
 const SECRETS = [SERVICE_TOKEN, FETCHED_TOKEN, SYSTEM_TOKEN, USER_KEY, APP_KEY];
 
-describe("secrets in logs (§9)", () => {
-  it("a full session (configure, fetch, requests, answers) never logs a secret in clear", async () => {
+describe("secrets in logs", () => {
+  it("a full run (configure, fetch, requests, answers) never logs a secret in clear", async () => {
     const sim = await startFilter(config({ system: systemBlock({ token: SYSTEM_TOKEN }) }, {
       token: SERVICE_TOKEN,
       credentials: {

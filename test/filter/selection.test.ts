@@ -1,4 +1,4 @@
-// Service selection (behaviour.md §3 table, §10.1 R24).
+// Service selection (docs/behaviour.md table R24).
 import { describe, expect, it } from "vitest";
 import { config, expectReply, onlyAuthrep, REPLY, send, service, startFilter, type Headers } from "./harness.js";
 
@@ -11,7 +11,7 @@ function headers(scheme: string | null, authority: string | null, extra: Headers
   return [...h, ...extra];
 }
 
-describe("service selection by normalised authority (§3)", () => {
+describe("service selection by normalised authority", () => {
   it.each([
     ["http", "web.app", [], true],
     ["https", "web.app:443", [], true],

@@ -1,4 +1,4 @@
-// Configuration from 3scale system (behaviour.md §8, vectors S1–S11), on the virtual clock.
+// Configuration from 3scale system (docs/behaviour.md, vectors S1–S11), on the virtual clock.
 import { describe, expect, it } from "vitest";
 import type { ProxyWasmSimulator } from "../../src-host-sim/index.js";
 import { config, expectReply, get, onlyAuthrep, REPLY, service, startFilter, SYSTEM_CLUSTER, systemBlock, type Json } from "./harness.js";
@@ -38,7 +38,7 @@ function lastAuthrepPath(sim: ProxyWasmSimulator): string {
   return onlyAuthrep(sim).call.path;
 }
 
-describe("system fetch (§8)", () => {
+describe("system fetch", () => {
   it("S11 the fetch request: path, authority, method, timeout, tick period", async () => {
     const sim = await startFilter(systemConfig({ id: "2555417834780" }));
     const f = onlyFetch(sim);

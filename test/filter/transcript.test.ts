@@ -1,4 +1,4 @@
-// Host-call transcript of the hot path (style.md §3.13): a user_key request → authrep → 200 →
+// Host-call transcript of the hot path (the project's style): a user_key request → authrep → 200 →
 // continue → response. Pins how many host calls a request costs; a change here is a deliberate
 // performance decision.
 import { describe, expect, it } from "vitest";

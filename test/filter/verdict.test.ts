@@ -1,10 +1,10 @@
-// Backend answer vectors (behaviour.md §7, §10.4) and the stream-lifetime cases around them.
+// Backend answer vectors (docs/behaviour.md) and the stream-lifetime cases around them.
 import { describe, expect, it } from "vitest";
 import { BACKEND_CLUSTER, config, expectReply, get, onlyAuthrep, REPLY, startFilter } from "./harness.js";
 
 type Answer = { status: number | string; headers?: Array<[string, string]>; body?: string };
 
-describe("classification of the backend's answer (§10.4)", () => {
+describe("classification of the backend's answer", () => {
   it.each([
     ["409 limits_exceeded", { status: 409, headers: [["3scale-rejection-reason", "limits_exceeded"]] }, REPLY.limitsExceeded],
     ["409 limits_exceeded (header name in upper case)", { status: 409, headers: [["3Scale-Rejection-Reason", "limits_exceeded"]] }, REPLY.limitsExceeded],

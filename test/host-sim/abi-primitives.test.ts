@@ -1,5 +1,5 @@
-// The exported ABI primitives: enum values, header-pairs format (§3.3), property paths and the
-// metadata protobuf encoder (§4.7).
+// The exported ABI primitives: enum values, header-pairs format, property paths and the
+// metadata protobuf encoder.
 import { describe, expect, it } from "vitest";
 import {
   BufferType,

@@ -1,5 +1,5 @@
-// Envoy's throwaway canary VM (proxy-wasm-host.md §4.2) with `simulateCanary`, and the opt-in
-// `strict` checks (§7): a trap or a call to an unlisted cluster throws SimulatorStrictError from
+// Envoy's throwaway canary VM (docs/host-simulator.md) with `simulateCanary`, and the opt-in
+// `strict` checks: a trap or a call to an unlisted cluster throws SimulatorStrictError from
 // the phase method, a second local reply is recorded in sim.warnings.
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// Effective context (§4.6), configuration buffers (§3.2, §4.2), logs (§3.1), proxy_done, foreign
+// Effective context, configuration buffers, logs, proxy_done, foreign
 // functions, and the host-call trace.
 import { describe, expect, it } from "vitest";
 import { LogLevel, WasmResult } from "../../src-host-sim/index.js";

@@ -1,4 +1,4 @@
-// Traps and VM failure (proxy-wasm-host.md §4.8): fail-closed 503 / fail-open bypass.
+// Traps and VM failure (docs/host-simulator.md): fail-closed 503 / fail-open bypass.
 import { describe, expect, it } from "vitest";
 import { FailState, FilterHeadersStatus, LogLevel } from "../../src-host-sim/index.js";
 import { GET, started } from "./scripted.js";

@@ -1,4 +1,4 @@
-// Header maps as Envoy exposes them (proxy-wasm-host.md §3.3).
+// Header maps as Envoy exposes them (docs/host-simulator.md).
 import { describe, expect, it } from "vitest";
 import { WasmResult } from "../../src-host-sim/index.js";
 import { GET, result, results, started } from "./scripted.js";

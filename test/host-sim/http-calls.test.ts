@@ -1,4 +1,4 @@
-// HTTP call-outs (proxy-wasm-host.md §3.5, §4.4): bound to the root, Envoy tokens, never inline,
+// HTTP call-outs (docs/host-simulator.md): bound to the root, Envoy tokens, never inline,
 // failures, timeouts from the virtual clock, response maps only during the callback.
 import { describe, expect, it } from "vitest";
 import { WasmResult } from "../../src-host-sim/index.js";

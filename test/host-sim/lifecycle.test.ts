@@ -1,4 +1,4 @@
-// Lifecycle and context ids as Envoy drives them (proxy-wasm-host.md §4.2, §4.3).
+// Lifecycle and context ids as Envoy drives them (docs/host-simulator.md).
 import { describe, expect, it } from "vitest";
 import { FailState } from "../../src-host-sim/index.js";
 import { GET, result, scripted, scriptText, started, type Script } from "./scripted.js";

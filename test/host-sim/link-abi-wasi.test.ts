@@ -1,4 +1,4 @@
-// Loading as Envoy does (proxy-wasm-host.md §1, §2, §3.9, §4.1): ABI markers and per-version
+// Loading as Envoy does (docs/host-simulator.md): ABI markers and per-version
 // linking, missing or mistyped imports, allocator, start section, restricted callbacks, WASI.
 import { describe, expect, it } from "vitest";
 import { FailState, LogLevel, ProxyWasmSimulator, SimulatorLoadError, WasmResult } from "../../src-host-sim/index.js";

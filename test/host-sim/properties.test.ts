@@ -1,4 +1,4 @@
-// Properties (proxy-wasm-host.md §4.7): path encoding, lookup, Envoy's value serialization.
+// Properties (docs/host-simulator.md): path encoding, lookup, Envoy's value serialization.
 import { describe, expect, it } from "vitest";
 import { encodeMetadata, serializeHeaderPairs, WasmResult } from "../../src-host-sim/index.js";
 import { GET, result, started } from "./scripted.js";

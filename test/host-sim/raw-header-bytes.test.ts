@@ -1,4 +1,4 @@
-// Raw-byte header values (proxy-wasm-host.md §3.3). Envoy's HTTP/1 codec passes obs-text bytes
+// Raw-byte header values (docs/host-simulator.md). Envoy's HTTP/1 codec passes obs-text bytes
 // (0x80-0xFF) in header values through, so a guest can receive values that are not valid UTF-8.
 // A test gives such a value as a Uint8Array; the guest must see exactly those bytes, through
 // proxy_get_header_map_value and proxy_get_header_map_pairs alike.

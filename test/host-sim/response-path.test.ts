@@ -1,4 +1,4 @@
-// The response direction (§4.3 step 5) and the continue_stream map quirk (§3.3).
+// The response direction ( step 5) and the continue_stream map quirk.
 import { describe, expect, it } from "vitest";
 import { FilterHeadersStatus, WasmResult } from "../../src-host-sim/index.js";
 import { GET, result, results, started } from "./scripted.js";

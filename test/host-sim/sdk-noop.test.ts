@@ -1,5 +1,5 @@
 // A plain proxy-runtime 0.1.8 module (test/modules/noop.ts) — what neither proxy-wasm
-// test-framework nor the Go proxytest can load (§6) — runs under any root id, with only `malloc`
+// test-framework nor the Go proxytest can load — runs under any root id, with only `malloc`
 // as allocator and wasi_snapshot_preview1.proc_exit imported.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// Pausing, resuming and local replies (proxy-wasm-host.md §4.1, §4.3–§4.5).
+// Pausing, resuming and local replies (docs/host-simulator.md).
 import { describe, expect, it } from "vitest";
 import { FilterDataStatus, FilterHeadersStatus, WasmResult } from "../../src-host-sim/index.js";
 import { GET, result, results, started } from "./scripted.js";

@@ -1,4 +1,4 @@
-// Ticks and time from the virtual clock (§4.10), shared data and queues (§3.7), metrics (§3.8).
+// Ticks and time from the virtual clock, shared data and queues, metrics.
 import { describe, expect, it } from "vitest";
 import { SharedDataStore, VirtualClock, WasmResult } from "../../src-host-sim/index.js";
 import { GET, result, results, started } from "./scripted.js";

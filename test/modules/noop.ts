@@ -8,7 +8,7 @@ class NoopRoot extends RootContext {
   createContext(context_id: u32): Context {
     return new NoopStream(context_id, this);
   }
-  // The SDK's default onConfigure is broken in 0.1.8 (toolchain.md §5 #1): never read anything.
+  // The SDK's default onConfigure is broken in 0.1.8 (the toolchain notes): never read anything.
   onConfigure(size: u32): bool {
     return true;
   }

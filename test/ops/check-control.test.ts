@@ -1,4 +1,4 @@
-// Check ops (operations.md §3.4: S never changes, each evaluation on a copy) and control ops (§3.5).
+// Check ops (docs/operations.md: S never changes, each evaluation on a copy) and control ops.
 import { describe, expect, it } from "vitest";
 import { fresh } from "./harness.js";
 

@@ -1,4 +1,4 @@
-// How ops are written (configuration.md §10) and the diagnostics of a bad `ops` array (§2).
+// How ops are written (docs/configuration.md) and the diagnostics of a bad `ops` array.
 import { describe, expect, it } from "vitest";
 import { fresh } from "./harness.js";
 

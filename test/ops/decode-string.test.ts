@@ -1,4 +1,4 @@
-// Decode (operations.md §3.1) and string ops (§3.2), through the ops test-only entry.
+// Decode (docs/operations.md) and string ops, through the ops test-only entry.
 import { describe, expect, it } from "vitest";
 import { fresh } from "./harness.js";
 

@@ -1,4 +1,4 @@
-// Format ops and structured lookup (operations.md §3.6, §5), protobuf decoding (§5.3).
+// Format ops and structured lookup (docs/operations.md), protobuf decoding.
 import { describe, expect, it } from "vitest";
 import { fresh } from "./harness.js";
 import { encodeMetadata, encodeStruct, lenField, tag, varint } from "./protobuf-encode.js";

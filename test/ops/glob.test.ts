@@ -1,4 +1,4 @@
-// Glob patterns (operations.md §4): the reference module's fixtures, the G7 escapes, the
+// Glob patterns (docs/operations.md): the reference module's fixtures, the G7 escapes, the
 // authority fixtures, and matching that stays linear on hostile input.
 import { describe, expect, it } from "vitest";
 import { fresh } from "./harness.js";
@@ -30,7 +30,7 @@ const fixtures: Array<[string, string, boolean]> = [
   [String.raw`a\dc`, "adc", true],
   [String.raw`a\dc`, "a1c", false],
   ["a\\", "a\\", true], // a trailing lone backslash
-  // Edge cases of §4.
+  // Edge cases of
   ["*", "", true],
   ["+", "", false],
   ["+", "x", true],

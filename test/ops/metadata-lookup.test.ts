@@ -1,5 +1,5 @@
 // The `filter` source's in-place lookup on Metadata bytes (assembly/util/protobuf-lookup.ts)
-// against the reference: decodeMetadataNamespace + structuredLookup (operations.md §5.1–§5.3).
+// against the reference: decodeMetadataNamespace + structuredLookup (docs/operations.md).
 // Generated Metadata covers duplicate map keys, the "0" fallback, lists, every Value kind, unknown
 // fields, invalid UTF-8, over-deep nesting and byte-level damage; both must agree on every input,
 // and neither may trap.

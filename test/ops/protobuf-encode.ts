@@ -1,5 +1,5 @@
 // A small protobuf writer for tests: google.protobuf.Struct / Value / ListValue from JS values,
-// and envoy.config.core.v3.Metadata (field numbers: proxy-wasm-host.md §4.7).
+// and envoy.config.core.v3.Metadata (field numbers: docs/host-simulator.md).
 
 export function varint(n: number | bigint): number[] {
   let v = BigInt(n);

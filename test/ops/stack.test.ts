@@ -1,4 +1,4 @@
-// Stack ops (operations.md §2, §3.3), including Ruby-style indexing.
+// Stack ops (docs/operations.md), including Ruby-style indexing.
 import { describe, expect, it } from "vitest";
 import { fresh } from "./harness.js";
 

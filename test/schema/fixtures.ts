@@ -1,6 +1,6 @@
 // Configuration fixtures shared by the schema tests, the schema-vs-module agreement tests and the
 // CLI tests. Invalid fixtures name the path and the reason the module must report
-// (configuration.md §2); valid ones cover every accepted form of every field and operation.
+// (docs/configuration.md); valid ones cover every accepted form of every field and operation.
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -79,7 +79,7 @@ export const validFixtures: ValidFixture[] = [
   { name: "extensions with names and values", config: edit((c) => ((c.backend as Obj).extensions = ["no_body", "limit_headers=1", "hierarchy"])) },
   { name: "https URL with port, base path and query", config: edit((c) => (((c.backend as Obj).upstream as Obj).url = "HTTPS://Backend.example.com:8443/api?tenant=a")) },
   { name: "IPv6 backend host", config: edit((c) => (((c.backend as Obj).upstream as Obj).url = "http://[::1]:3001/")) },
-  // Issue 9 (docs/cache.md): backend.cache and backend.failure_mode.
+  // Cache (docs/cache.md): backend.cache and backend.failure_mode.
   { name: "cache with every field and failure mode resilient", config: edit((c) => Object.assign(c.backend as Obj, { cache: { enabled: true, ttl: 60, report_interval: 10, max_entries: 1000 }, failure_mode: "resilient" })) },
   { name: "cache and failure mode null", config: edit((c) => Object.assign(c.backend as Obj, { cache: { enabled: null, ttl: null, report_interval: null, max_entries: null }, failure_mode: null })) },
   { name: "failure mode open without cache", config: edit((c) => ((c.backend as Obj).failure_mode = "open")) },

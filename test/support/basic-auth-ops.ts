@@ -1,4 +1,4 @@
-// The op pipelines of configuration.md §13.3 (Basic, simple) and §13.4 (Basic, extended), shared
+// The op pipelines of docs/configuration.md (Basic, simple) (Basic, extended), shared
 // by the op-engine examples (test/ops) and the filter's credential tests (test/filter) so both
 // check the very pipelines the spec documents.
 

@@ -1,6 +1,6 @@
 // `convert <file>`: prints the JSON the module receives, the way Istio turns a WasmPlugin's
 // YAML spec.pluginConfig into JSON, plus the same JSON escaped as the `value` of the
-// google.protobuf.StringValue an Envoy static configuration needs (configuration.md §14.1).
+// google.protobuf.StringValue an Envoy static configuration needs (docs/configuration.md).
 import { type Io, EXIT_INVALID, EXIT_OK, UsageError } from "../lib/io.js";
 import { loadFile } from "../lib/source.js";
 import { validateSchema } from "../lib/schema.js";

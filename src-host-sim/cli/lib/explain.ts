@@ -214,7 +214,7 @@ function traceSource(label: string, source: Obj, req: RequestLine, extra: Array<
 
 
 /**
- * fetchedRulesOf reads the mapping rules of a porta proxy-config answer (behaviour.md §8.3) the
+ * fetchedRulesOf reads the mapping rules of a porta proxy-config answer (docs/behaviour.md) the
  * way the module turns them into rules; elements the module would skip are left out. null when
  * the answer has no usable content.
  */

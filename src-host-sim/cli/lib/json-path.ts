@@ -1,4 +1,4 @@
-// JSON paths in the notation of the module's diagnostics (configuration.md §2): `(root)`,
+// JSON paths in the notation of the module's diagnostics (docs/configuration.md): `(root)`,
 // `services[0].credentials`, `a["x-y"]`. The CLI converts between this notation, path segments
 // and JSON pointers (ajv's instancePath) so schema and module problems line up on one path.
 

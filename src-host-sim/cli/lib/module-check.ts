@@ -1,5 +1,5 @@
 // Runs the REAL module's proxy_on_configure in the host simulator and collects its diagnostics
-// (configuration.md §2): `invalid configuration: <path>: <reason>` and
+// (docs/configuration.md): `invalid configuration: <path>: <reason>` and
 // `configuration warning: <path>: <reason>`. The module is the authority on validity; the
 // schema only adds positions and editor support.
 import { existsSync } from "node:fs";

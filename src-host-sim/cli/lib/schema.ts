@@ -1,5 +1,5 @@
 // Validates a configuration against schema/threescale-wasm-auth.schema.json (JSON Schema draft
-// 2020-12, ajv) and words every schema error like the module's diagnostics (configuration.md §2),
+// 2020-12, ajv) and words every schema error like the module's diagnostics (docs/configuration.md),
 // so the CLI can show schema and module problems side by side on the same JSON paths.
 import { readFileSync } from "node:fs";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
@@ -163,7 +163,7 @@ function caseInsensitiveWords(pattern: string): string[] | null {
   return words.every((w) => /^[a-z0-9]+$/.test(w)) ? words : null;
 }
 
-/** urlProblem explains why a URL fails the configuration.md §4 rules. */
+/** urlProblem explains why a URL fails the docs/configuration.md rules. */
 export function urlProblem(url: string): string {
   if (/\s/.test(url)) return "whitespace is not allowed";
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/.exec(url);
@@ -182,7 +182,7 @@ export function urlProblem(url: string): string {
   return "malformed URL";
 }
 
-/** patternProblem explains why a mapping-rule pattern is invalid (behaviour.md §5.2). */
+/** patternProblem explains why a mapping-rule pattern is invalid (docs/behaviour.md). */
 export function patternProblem(pattern: string): string {
   const q = pattern.indexOf("?");
   const parts = q < 0 ? [pattern] : [pattern.slice(0, q), ...pattern.slice(q + 1).split("&")];

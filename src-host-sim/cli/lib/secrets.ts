@@ -1,4 +1,4 @@
-// Masking of secrets in CLI output, the same form as the module's logs (behaviour.md §9):
+// Masking of secrets in CLI output, the same form as the module's logs (docs/behaviour.md):
 // `***` followed by the last 4 characters, or `***` alone for values of 4 characters or fewer.
 import { type Obj, asList, asObj } from "./data.js";
 
