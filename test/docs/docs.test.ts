@@ -35,6 +35,13 @@ describe("no reference leaves the repository", () => {
     expect(show(hits)).toEqual([]);
   });
 
+  it("no text file cites an issue number or an internal specification section", () => {
+    const hits = textFiles()
+      .filter((f) => f !== "test/docs/docs.test.ts")
+      .flatMap((f) => findLines(f, read(f), /\b[Ii]ssues? ?#?\d+|§\s*\d|OWNER:/));
+    expect(show(hits)).toEqual([]);
+  });
+
   it("no relative path in a user-facing file climbs out of the repository", () => {
     const problems: string[] = [];
     for (const f of userFacingFiles()) {
