@@ -24,10 +24,18 @@ export interface ModuleSignatures {
 
 const VALTYPES: Record<number, ValType> = { 0x7f: "i32", 0x7e: "i64", 0x7d: "f32", 0x7c: "f64", 0x7b: "v128", 0x70: "funcref", 0x6f: "externref" };
 
-class Reader {
-  constructor(private readonly buf: Uint8Array, public pos = 0) {}
+/**
+ * WasmReader walks a wasm binary: bytes, LEB128 integers, names, limits. `fail` builds the error
+ * thrown on a truncated or malformed binary (callers that skip what they cannot read use their own).
+ */
+export class WasmReader {
+  constructor(
+    readonly buf: Uint8Array,
+    public pos = 0,
+    private readonly fail: (message: string) => Error = (message) => new Error(message),
+  ) {}
   byte(): number {
-    if (this.pos >= this.buf.length) throw new Error("unexpected end of wasm binary");
+    if (this.pos >= this.buf.length) throw this.fail("unexpected end of wasm binary");
     return this.buf[this.pos++]!;
   }
   u32(): number {
@@ -38,7 +46,18 @@ class Reader {
       result += (b & 0x7f) * 2 ** shift;
       if ((b & 0x80) === 0) return result;
       shift += 7;
+      if (shift > 35) throw this.fail("LEB128 too long");
     }
+  }
+  /** skips a signed or unsigned LEB128 of any width */
+  leb(): void {
+    while (this.byte() & 0x80) {
+      /* continuation */
+    }
+  }
+  skip(n: number): void {
+    if (this.pos + n > this.buf.length) throw this.fail("unexpected end of wasm binary");
+    this.pos += n;
   }
   name(): string {
     const len = this.u32();
@@ -66,7 +85,7 @@ export function sigEquals(a: FuncSig, b: FuncSig): boolean {
 
 /** readModuleSignatures parses the sections needed for link-time checks. */
 export function readModuleSignatures(bytes: Uint8Array): ModuleSignatures {
-  const r = new Reader(bytes, 8);
+  const r = new WasmReader(bytes, 8);
   const types: FuncSig[] = [];
   const imports: ImportEntry[] = [];
   const funcTypeIndices: number[] = [];

@@ -10,6 +10,7 @@
 //
 // Unknown opcodes or type forms (e.g. the GC proposal) leave the module unchanged: the
 // instrumentation is then reported as unavailable and only the rest of the simulator applies.
+import { WasmReader } from "./wasm-binary.js";
 
 /** Export holding the table whose entry 0 is the host's poll function. */
 export const WATCHDOG_TABLE_EXPORT = "__proxy_wasm_sim_watchdog";
@@ -31,37 +32,7 @@ export interface InstrumentResult {
 
 class Unsupported extends Error {}
 
-class In {
-  constructor(
-    readonly buf: Uint8Array,
-    public pos: number,
-  ) {}
-  byte(): number {
-    if (this.pos >= this.buf.length) throw new Unsupported("unexpected end of wasm binary");
-    return this.buf[this.pos++]!;
-  }
-  u32(): number {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = this.byte();
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7;
-      if (shift > 35) throw new Unsupported("LEB128 too long");
-    }
-  }
-  /** skips a signed or unsigned LEB128 of any width */
-  leb(): void {
-    while (this.byte() & 0x80) {
-      /* continuation */
-    }
-  }
-  skip(n: number): void {
-    if (this.pos + n > this.buf.length) throw new Unsupported("unexpected end of wasm binary");
-    this.pos += n;
-  }
-}
+const unsupported = (message: string): Error => new Unsupported(message);
 
 /** uleb / sleb32 / nameBytes: the LEB128 and name encodings of the wasm binary format (also used by tests that build modules). */
 export function uleb(n: number): number[] {
@@ -98,14 +69,14 @@ function isShortValType(b: number): boolean {
   return (b >= 0x7b && b <= 0x7f) || (b >= 0x69 && b <= 0x74) || b === 0x6f || b === 0x70;
 }
 
-function skipValType(r: In): void {
+function skipValType(r: WasmReader): void {
   const b = r.byte();
   if (isShortValType(b)) return;
   if (b === 0x63 || b === 0x64) return r.leb(); // (ref null? heaptype)
   throw new Unsupported(`value type 0x${b.toString(16)}`);
 }
 
-function skipBlockType(r: In): void {
+function skipBlockType(r: WasmReader): void {
   const b = r.buf[r.pos];
   if (b === undefined) throw new Unsupported("unexpected end of wasm binary");
   if (b === 0x40 || isShortValType(b)) return void r.pos++;
@@ -116,14 +87,14 @@ function skipBlockType(r: In): void {
   r.leb(); // s33 type index
 }
 
-function skipMemArg(r: In): void {
+function skipMemArg(r: WasmReader): void {
   const align = r.u32();
   if (align & 0x40) r.u32(); // multi-memory: memory index
   r.leb(); // offset (u64)
 }
 
 /** SIMD (0xFD) immediates after the sub-opcode. */
-function skipSimd(r: In, sub: number): void {
+function skipSimd(r: WasmReader, sub: number): void {
   if (sub <= 0x0b || sub === 0x5c || sub === 0x5d) return skipMemArg(r);
   if (sub === 0x0c || sub === 0x0d) return r.skip(16); // v128.const, i8x16.shuffle
   if (sub >= 0x15 && sub <= 0x22) return r.skip(1); // extract/replace lane
@@ -136,7 +107,7 @@ function skipSimd(r: In, sub: number): void {
 }
 
 /** 0xFC (saturating truncation, bulk memory, table) immediates after the sub-opcode. */
-function skipMisc(r: In, sub: number): void {
+function skipMisc(r: WasmReader, sub: number): void {
   if (sub <= 7) return;
   switch (sub) {
     case 8: // memory.init data mem
@@ -163,7 +134,7 @@ function skipMisc(r: In, sub: number): void {
  * Walks one function's instructions from r.pos to `end`, calling onLoop with the position right
  * after each loop's block type (where the poll sequence goes).
  */
-function walkCode(r: In, end: number, onLoop: (pos: number) => void): void {
+function walkCode(r: WasmReader, end: number, onLoop: (pos: number) => void): void {
   while (r.pos < end) {
     const op = r.byte();
     switch (op) {
@@ -309,7 +280,7 @@ export function instrumentForWatchdog(bytes: Uint8Array): InstrumentResult {
 
 function rewrite(bytes: Uint8Array): InstrumentResult {
   const sections: Section[] = [];
-  const r = new In(bytes, 8);
+  const r = new WasmReader(bytes, 8, unsupported);
   while (r.pos < bytes.length) {
     const start = r.pos;
     const id = r.byte();
@@ -323,7 +294,7 @@ function rewrite(bytes: Uint8Array): InstrumentResult {
   const typeSec = find(1);
   const paramCounts: number[] = [];
   if (typeSec) {
-    const t = new In(bytes, typeSec.bodyStart);
+    const t = new WasmReader(bytes, typeSec.bodyStart, unsupported);
     const n = t.u32();
     for (let i = 0; i < n; i++) {
       if (t.byte() !== 0x60) throw new Unsupported("non-function type form");
@@ -340,7 +311,7 @@ function rewrite(bytes: Uint8Array): InstrumentResult {
   let importedTables = 0;
   const importSec = find(2);
   if (importSec) {
-    const t = new In(bytes, importSec.bodyStart);
+    const t = new WasmReader(bytes, importSec.bodyStart, unsupported);
     const n = t.u32();
     for (let i = 0; i < n; i++) {
       t.skip(t.u32());
@@ -365,24 +336,24 @@ function rewrite(bytes: Uint8Array): InstrumentResult {
   const funcSec = find(3);
   const funcTypes: number[] = [];
   if (funcSec) {
-    const t = new In(bytes, funcSec.bodyStart);
+    const t = new WasmReader(bytes, funcSec.bodyStart, unsupported);
     const n = t.u32();
     for (let i = 0; i < n; i++) funcTypes.push(t.u32());
   }
   const tableSec = find(4);
   let definedTables = 0;
-  if (tableSec) definedTables = new In(bytes, tableSec.bodyStart).u32();
+  if (tableSec) definedTables = new WasmReader(bytes, tableSec.bodyStart, unsupported).u32();
   const newTableIndex = importedTables + definedTables;
 
   const startSec = find(8);
-  const startFunc = startSec ? new In(bytes, startSec.bodyStart).u32() : null;
+  const startFunc = startSec ? new WasmReader(bytes, startSec.bodyStart, unsupported).u32() : null;
 
   // Code: a new local and a poll at the top of every loop, in functions that have loops.
   const codeSec = find(10);
   let loops = 0;
   const codeChunks: Uint8Array[] = [];
   if (codeSec) {
-    const t = new In(bytes, codeSec.bodyStart);
+    const t = new WasmReader(bytes, codeSec.bodyStart, unsupported);
     const n = t.u32();
     if (n !== funcTypes.length) throw new Unsupported("function and code counts differ");
     codeChunks.push(Uint8Array.from(uleb(n)));
@@ -426,14 +397,14 @@ function rewrite(bytes: Uint8Array): InstrumentResult {
   // type section + the poll's type
   {
     const oldBody = typeSec ? bytes.subarray(typeSec.bodyStart, typeSec.end) : Uint8Array.of(0);
-    const t = new In(oldBody, 0);
+    const t = new WasmReader(oldBody, 0, unsupported);
     const n = t.u32();
     replaced.set(1, concat([Uint8Array.from(uleb(n + 1)), oldBody.subarray(t.pos), Uint8Array.of(0x60, 0x00, 0x00)]));
   }
   // table section + a one-entry funcref table
   {
     const oldBody = tableSec ? bytes.subarray(tableSec.bodyStart, tableSec.end) : Uint8Array.of(0);
-    const t = new In(oldBody, 0);
+    const t = new WasmReader(oldBody, 0, unsupported);
     const n = t.u32();
     replaced.set(4, concat([Uint8Array.from(uleb(n + 1)), oldBody.subarray(t.pos), Uint8Array.of(0x70, 0x00, 0x01)]));
   }
@@ -441,7 +412,7 @@ function rewrite(bytes: Uint8Array): InstrumentResult {
   {
     const exportSec = find(7);
     const oldBody = exportSec ? bytes.subarray(exportSec.bodyStart, exportSec.end) : Uint8Array.of(0);
-    const t = new In(oldBody, 0);
+    const t = new WasmReader(oldBody, 0, unsupported);
     const n = t.u32();
     const added: number[] = [...nameBytes(WATCHDOG_TABLE_EXPORT), 0x01, ...uleb(newTableIndex)];
     if (startFunc !== null) added.push(...nameBytes(WATCHDOG_START_EXPORT), 0x00, ...uleb(startFunc));
@@ -475,7 +446,7 @@ function rewrite(bytes: Uint8Array): InstrumentResult {
   return { bytes: concat(out), instrumented: true, hadStart: startFunc !== null, loops };
 }
 
-function skipLimits(r: In): void {
+function skipLimits(r: WasmReader): void {
   const flags = r.byte();
   r.u32();
   if (flags & 1) r.u32();
