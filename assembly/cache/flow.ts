@@ -119,12 +119,7 @@ export function cacheRequest(snapshot: Snapshot, selected: EffectiveService, cre
  * verdict the request gets under the failure mode, and whether 3scale vouched for it.
  */
 export function cacheAfterAnswer(snapshot: Snapshot | null, ticket: CacheTicket | null, v: Verdict, outage: bool): AnswerOutcome {
-  if (snapshot === null || ticket === null) {
-    const plain = new AnswerOutcome();
-    plain.verdict = v;
-    plain.verified = v == Verdict.Allow;
-    return plain;
-  }
+  if (snapshot === null || ticket === null) return unchanged(v);
   const policy = snapshot.config.backend.caching;
   const now = nowMillis();
   const limits = v == Verdict.Allow || v == Verdict.LimitsExceeded ? readAnswerLimits() : new AnswerLimits();
@@ -136,6 +131,19 @@ export function cacheAfterAnswer(snapshot: Snapshot | null, ticket: CacheTicket 
     }
   }
   return applyOutcome(snapshot, ticket, onAnswer(policy, ticket, v, limits, now, outage), true);
+}
+
+/** PLAIN_OUTCOMES[v]: the outcome of verdict `v` when the cache stays out (read-only, allocated once). */
+const PLAIN_OUTCOMES = new StaticArray<AnswerOutcome>(8);
+for (let v = 0; v < 8; v++) {
+  const o = new AnswerOutcome();
+  o.verdict = <Verdict>v;
+  o.verified = v == <i32>Verdict.Allow;
+  PLAIN_OUTCOMES[v] = o;
+}
+
+function unchanged(v: Verdict): AnswerOutcome {
+  return unchecked(PLAIN_OUTCOMES[<i32>v]);
 }
 
 /** decideUnreachable: the failure mode's verdict while 3scale is known to be down (no call made). */
