@@ -295,3 +295,28 @@ function rawValues(store: SharedDataStore): Uint8Array[] {
   const data = (store as unknown as { data: Map<string, Map<string, { value: Uint8Array }>> }).data;
   return [...data.values()].flatMap((m) => [...m.values()].map((e) => e.value));
 }
+
+describe("hostile answers to reports", () => {
+  it.each([
+    ["a 1 MiB binary body", { status: 500, headers: {}, body: new Uint8Array(1 << 20).map((_, i) => (i * 131) & 0xff) }],
+    ["a code that is not a 3scale code", { status: 403, headers: {}, body: '<?xml version="1.0"?><error code="uk-b secret">x</error>' }],
+    ["an unterminated code", { status: 403, headers: {}, body: '<error code="user_key_invalid' }],
+    ["a 302 with no body", { status: 302, headers: { location: "http://x/" }, body: "" }],
+    ["invalid UTF-8 around a code", { status: 403, headers: {}, body: new Uint8Array([0xff, 0xfe, ...Buffer.from('<error code="service_token_invalid">')]) }],
+  ])("%s: never traps, logs no credential, and the usage is reported once 3scale takes it", async (_name, answer) => {
+    backend = await startBackend();
+    const p = await Proxy.start(backend, 2, filterConfig(backend.url, { enabled: true, ttl: 60, report_interval: 5 }));
+    for (let i = 0; i < 3; i++) expect(await p.send(i % 2, "/?user_key=uk-b")).toBe(200);
+    p.failReports = true;
+    p.reportAnswer = answer as never;
+    await p.advance(6000);
+    const warned = p.logs().filter((l) => l.includes("report(s) for service"));
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).not.toContain("uk-b");
+    expect(warned[0]).toMatch(/failed: (status \d{3}(, [a-z0-9_]+)?|invalid status); their usage is kept/);
+    p.failReports = false;
+    await p.advance(5000);
+    for (const vm of p.vms) expect(vm.vmState.status).toBe("ok");
+    expect(backend.usage(SERVICE, "B", "hits", "minute")).toBe(3);
+  });
+});

@@ -116,6 +116,8 @@ export class Proxy {
   stripLimitHeaders = false;
   /** While true, report calls (POST) are answered 503 by the cluster; other calls go through. */
   failReports = false;
+  /** With failReports: the answer report calls get instead of a 503. */
+  reportAnswer: HttpCallResponseInit | null = null;
   private holding = false;
   private readonly behaviors: Array<Record<string, ClusterBehavior>> = [];
 
@@ -135,7 +137,7 @@ export class Proxy {
         p.calls.push({ method: call.method, path: call.path, body: call.bodyText, vm, token: call.token, at: p.clock.nowMs() });
         if (p.outage === "5xx") return { status: 503, headers: { "content-type": "text/plain" }, body: "upstream unavailable" };
         if (p.outage === "redirect") return { status: 302, headers: { location: "https://elsewhere.example/" }, body: "" };
-        if (p.failReports && call.method === "POST") return { status: 503, headers: { "content-type": "text/plain" }, body: "upstream unavailable" };
+        if (p.failReports && call.method === "POST") return p.reportAnswer ?? { status: 503, headers: { "content-type": "text/plain" }, body: "upstream unavailable" };
         const answer = forward(p.outage === "refused" ? p.refusedUrl : url, call);
         if (!p.stripLimitHeaders) return answer;
         return answer.then((r) => (r === "fail" ? r : { ...r, headers: (r.headers as Array<[string, string]>).filter(([k]) => !k.startsWith("3scale-limit-")) }));
